@@ -15,6 +15,7 @@
     "data": [
         "security/erpconnect_ai_groups.xml",
         "security/ir.model.access.csv",
+        "security/erpconnect_ai_rules.xml",
         "views/menus.xml",
     ],
     "demo": [
