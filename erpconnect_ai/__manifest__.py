@@ -16,12 +16,35 @@
         "security/erpconnect_ai_groups.xml",
         "security/ir.model.access.csv",
         "security/erpconnect_ai_rules.xml",
+        "data/ir_config_parameter.xml",
+        "data/ir_cron.xml",
         "views/menus.xml",
+        "views/erpconnect_replenishment_views.xml",
+        "views/erpconnect_anomaly_views.xml",
+        "views/erpconnect_segment_matrix_views.xml",
+        "views/product_product_views.xml",
+        "views/erpconnect_run_views.xml",
+        "views/erpconnect_forecast_views.xml",
+        "views/erpconnect_forecast_line_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/erpconnect_dashboard_views.xml",
+        "views/erpconnect_sample_history_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
+        "demo/erpconnect_sample_history_demo.xml",
     ],
-    "assets": {},
+    "assets": {
+        "web.assets_backend": [
+            "erpconnect_ai/static/src/dashboard/**/*",
+        ],
+        "web.assets_tests": [
+            "erpconnect_ai/static/tests/tours/*.js",
+        ],
+        "web.assets_unit_tests": [
+            "erpconnect_ai/static/tests/**/*.test.js",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -1,0 +1,216 @@
+"""Server-side timings of the KPI service (``erpconnect.kpi``) on a big database.
+
+Runs inside Odoo (no HTTP): opens the database, then times ``get_metrics(30)`` with the cache
+cleared and served from the cache, ``get_metric`` over 365 days for a few KPIs, and
+``get_comparison`` of 20 products, each ``--repeat`` times, and prints the median (and min/max) of
+each against its target (issue 5: uncached ``get_metrics(30)`` ≤ 500 ms, cached ≤ 10 ms, a 365-day
+history ≤ 300 ms). Nothing is written to the database.
+
+Usage, from the repository root, on a database filled by ``bench/load_company.py`` (10,000
+products, 100,000+ sale order lines)::
+
+    /opt/odoo18-venv/bin/python bench/kpi_bench.py -d erp_bench_10k \\
+        -- --db_host=127.0.0.1 --db_user=odoo --db_password=odoo
+
+``--company`` picks the company (name or id; default: the one with the most confirmed sale order
+lines), ``--repeat`` the runs per figure (default 5), ``--profile`` adds the time of each data
+loader of one uncached ``get_metrics(30)``. Options after ``--`` go to Odoo's configuration.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+from load_company import start_odoo  # same directory: Odoo set up the same way
+
+HISTORY_CODES = (
+    "revenue_total",
+    "order_count",
+    "late_delivery_rate",
+    "stock_value",
+    "out_of_stock_count",
+    "dead_stock_value",
+)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--company", help="company name or id (default: most sale lines)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (5)")
+    parser.add_argument("--profile", action="store_true", help="time each data loader")
+    parser.add_argument(
+        "--odoo-path", default=os.environ.get("ODOO_PATH", "/opt/odoo18"), help="Odoo source tree"
+    )
+    return parser.parse_known_args(argv)
+
+
+def pick_company(env, wanted):
+    if wanted:
+        domain = [("id", "=", int(wanted))] if wanted.isdigit() else [("name", "=", wanted)]
+        company = env["res.company"].search(domain, limit=1)
+        if not company:
+            sys.exit("no company %r" % wanted)
+        return company
+    env.cr.execute(
+        "SELECT company_id FROM sale_order_line WHERE state = 'sale' "
+        "GROUP BY company_id ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+    row = env.cr.fetchone()
+    return env["res.company"].browse(row[0] if row else env.company.id)
+
+
+def describe(env, company):
+    cr = env.cr
+    figures = {}
+    for label, query in (
+        (
+            "products",
+            "SELECT COUNT(*) FROM product_product pp JOIN product_template pt "
+            "ON pt.id = pp.product_tmpl_id WHERE pt.company_id IS NULL OR pt.company_id = %s",
+        ),
+        (
+            "confirmed sale order lines",
+            "SELECT COUNT(*) FROM sale_order_line l JOIN sale_order so ON so.id = l.order_id "
+            "WHERE so.company_id = %s AND so.state = 'sale'",
+        ),
+        (
+            "done stock moves",
+            "SELECT COUNT(*) FROM stock_move WHERE company_id = %s AND state = 'done'",
+        ),
+        ("quants", "SELECT COUNT(*) FROM stock_quant WHERE company_id = %s"),
+    ):
+        cr.execute(query, [company.id])
+        figures[label] = cr.fetchone()[0]
+    return figures
+
+
+def measure(call, repeat, before=None):
+    """Wall times in ms of ``repeat`` calls; ``before()`` runs untimed before each."""
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return times
+
+
+def report(label, times, target=None):
+    median = statistics.median(times)
+    verdict = ""
+    if target is not None:
+        verdict = "target ≤ %g ms  %s" % (target, "OK" if median <= target else "OVER")
+    print(
+        "%-46s median %8.2f ms  (min %8.2f, max %8.2f)  %s"
+        % (label, median, min(times), max(times), verdict)
+    )
+    return target is None or median <= target
+
+
+def profile_loaders(kpi, clear):
+    """Time each data loader during one uncached get_metrics(30)."""
+    from odoo.addons.erpconnect_ai.models import erpconnect_kpi
+
+    model_class = type(kpi)
+    timings = {}
+    originals = {}
+    for _source, loader in erpconnect_kpi.SOURCE_LOADERS:
+        original = getattr(model_class, loader)
+        originals[loader] = original
+
+        def timed(self, scope, _original=original, _name=loader):
+            start = time.perf_counter()
+            result = _original(self, scope)
+            timings[_name] = (time.perf_counter() - start) * 1000.0
+            return result
+
+        setattr(model_class, loader, timed)
+    try:
+        clear()
+        start = time.perf_counter()
+        kpi.get_metrics(days=30)
+        total = (time.perf_counter() - start) * 1000.0
+    finally:
+        for loader, original in originals.items():
+            setattr(model_class, loader, original)
+    for loader, elapsed in timings.items():
+        print("    %-28s %8.2f ms" % (loader, elapsed))
+    print("    %-28s %8.2f ms" % ("rest (formulas, response)", total - sum(timings.values())))
+
+
+def main(argv):
+    args, odoo_args = parse_args(argv)
+    odoo = start_odoo(args, odoo_args)
+    from odoo.addons.erpconnect_ai.models import erpconnect_kpi
+
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = pick_company(env, args.company)
+        kpi = env["erpconnect.kpi"].with_context(allowed_company_ids=[company.id])
+        figures = describe(env, company)
+        print(
+            "database %s, company %s (id %s), %s core(s): %s"
+            % (
+                args.database,
+                company.name,
+                company.id,
+                os.cpu_count(),
+                ", ".join("%s %s" % (f"{count:,}", label) for label, count in figures.items()),
+            )
+        )
+
+        def clear():
+            erpconnect_kpi._clear_cache(cr.dbname)
+
+        ok = True
+        ok &= report(
+            "get_metrics(30) uncached",
+            measure(lambda: kpi.get_metrics(days=30), args.repeat, clear),
+            500,
+        )
+        ok &= report(
+            "get_metrics(30) cached", measure(lambda: kpi.get_metrics(days=30), args.repeat), 10
+        )
+        for days in (7, 90):
+            report(
+                "get_metrics(%d) uncached" % days,
+                measure(lambda days=days: kpi.get_metrics(days=days), args.repeat, clear),
+            )
+        for code in HISTORY_CODES:
+            ok &= report(
+                "get_metric(%s, 365, day) uncached" % code,
+                measure(lambda code=code: kpi.get_metric(code, 365, "day"), args.repeat, clear),
+                300,
+            )
+        report(
+            "get_metric(revenue_total, 365, week) uncached",
+            measure(lambda: kpi.get_metric("revenue_total", 365, "week"), args.repeat, clear),
+            300,
+        )
+        env.cr.execute(
+            "SELECT l.product_id FROM sale_order_line l JOIN sale_order so ON so.id = l.order_id "
+            "WHERE so.company_id = %s AND so.state = 'sale' AND l.product_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY SUM(l.price_subtotal) DESC LIMIT 20",
+            [company.id],
+        )
+        product_ids = [row[0] for row in env.cr.fetchall()]
+        if product_ids:
+            report(
+                "get_comparison(%d products, 30)" % len(product_ids),
+                measure(lambda: kpi.get_comparison(product_ids, days=30), args.repeat),
+            )
+        if args.profile:
+            print("  data loaders of one uncached get_metrics(30):")
+            profile_loaders(kpi, clear)
+        cr.rollback()
+    print("all targets met" if ok else "SOME TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

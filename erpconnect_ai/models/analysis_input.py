@@ -1,0 +1,54 @@
+"""The data one analysis run hands from step to step (no ORM objects inside)."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+HISTORY_COLUMNS = ("product_id", "date", "qty", "amount")
+PRODUCT_COLUMNS = (
+    "product_id",
+    "warehouse_id",
+    "on_hand",
+    "incoming",
+    "forecasted",
+    "lead_time_days",
+    "vendor_id",
+    "list_price",
+    "standard_price",
+    "is_storable",
+)
+
+
+def empty_frame(columns):
+    """A DataFrame with the given columns and no rows."""
+    return pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
+
+
+@dataclass
+class AnalysisInput:
+    """Everything the steps of one run need, for one company.
+
+    ``history``: ``product_id, date, qty, amount``, one row per product and day with demand.
+    ``products``: one row per product of ``history`` (columns ``PRODUCT_COLUMNS``).
+    ``forecast_summary`` and ``segments`` are filled by the forecast and segment steps.
+    """
+
+    company_id: int
+    as_of: date
+    settings: dict
+    history: pd.DataFrame = field(default_factory=lambda: empty_frame(HISTORY_COLUMNS))
+    products: pd.DataFrame = field(default_factory=lambda: empty_frame(PRODUCT_COLUMNS))
+    warehouse_id: int = 0
+    model_dir: str = ""
+    forecast_summary: pd.DataFrame | None = None
+    segments: pd.DataFrame | None = None
+
+    @property
+    def product_ids(self):
+        """Sorted ids of the products that have demand in the look-back window."""
+        return sorted(int(pid) for pid in self.history["product_id"].unique())
+
+    def history_of(self, product_ids):
+        """The rows of ``history`` that belong to ``product_ids``."""
+        return self.history[self.history["product_id"].isin(list(product_ids))]

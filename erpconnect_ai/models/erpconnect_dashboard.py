@@ -1,0 +1,638 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from types import SimpleNamespace
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..engine import kpi_formulas
+
+PERIODS = (7, 30, 90)
+MAX_DAYS = 3660
+TOP_PRODUCTS = 10
+REPLENISHMENT_ROWS = 10
+ANOMALY_ROWS = 10
+PICKER_PRODUCTS = 30
+FORECAST_HORIZON_DAYS = 90
+ABC = ("A", "B", "C")
+XYZ = ("X", "Y", "Z")
+URGENCY_ORDER = {"ORDER_NOW": 0, "WATCH": 1, "OK": 2}
+
+
+def _link(res_model, domain, name, views=("list", "form"), context=None):
+    """What the web client needs to open the records behind a number (an act_window)."""
+    return {
+        "res_model": res_model,
+        "domain": domain,
+        "name": name,
+        "views": list(views),
+        "context": context or {},
+    }
+
+
+class ErpconnectDashboard(models.AbstractModel):
+    """Data of the OWL dashboard (client action ``erpconnect_ai.dashboard``).
+
+    Every figure comes with a ``link`` (model + domain) that opens the records behind it. A
+    section whose source model is not installed, or has no data yet, is returned empty with a
+    ``message`` that says why, never an error.
+    """
+
+    _name = "erpconnect.dashboard"
+    _description = "ERPConnect AI dashboard data"
+
+    # ------------------------------------------------------------------ public API
+
+    @api.model
+    def get_dashboard_data(self, days=30):
+        """Everything the dashboard shows, for the current company and the last ``days`` days.
+
+        :param int days: length of the period (the dashboard offers 7, 30 and 90).
+        :returns: dict with keys ``days``, ``period`` (``date_from``, ``date_to``),
+            ``currency_id``, ``is_manager``, ``layout`` (see ``erpconnect.dashboard.layout``),
+            ``kpi_catalog``, ``panel_catalog``, ``analysis`` (last run, health), ``kpis`` (cards of
+            the layout), ``sales_trend``, ``top_products``, ``stock_status``, ``forecast``
+            (product picker), ``replenishment``, ``segment_matrix``, ``anomalies``. Each section
+            is a dict with ``available`` (bool) and ``message`` (why it is empty, or "").
+        """
+        days = self._check_days(days)
+        company = self.env.company
+        period = self._period(days)
+        layout_model = self.env["erpconnect.dashboard.layout"]
+        layout = layout_model.get_layout()
+        kpi_catalog = layout_model._kpi_catalog()
+        # One query for the sales of the period and of the stock status' trailing window.
+        window = self._period(max(days, kpi_formulas.DEAD_STOCK_DAYS))
+        sales = self._sales_rows(company, window["date_from"], window["date_to"])
+        period_sales = [row for row in sales if row["date"] >= period["date_from"]]
+        top_products = self._top_products(period_sales, company, period)
+        return {
+            "days": days,
+            "period": {
+                "date_from": fields.Date.to_string(period["date_from"]),
+                "date_to": fields.Date.to_string(period["date_to"]),
+            },
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "is_manager": self.env.user.has_group("erpconnect_ai.group_erpconnect_manager"),
+            "layout": layout,
+            "kpi_catalog": kpi_catalog,
+            "panel_catalog": layout_model._panel_catalog(),
+            "analysis": self._analysis_state(company),
+            "kpis": self._kpi_cards(layout["kpis"], days),
+            "sales_trend": self._sales_trend(period_sales, company, period),
+            "top_products": top_products,
+            "stock_status": self._stock_status(company, sales),
+            "forecast": self._forecast_picker(company, top_products),
+            "replenishment": self._replenishment(company),
+            "segment_matrix": self._segment_matrix(company),
+            "anomalies": self._anomalies(company),
+        }
+
+    @api.model
+    def get_kpi_overview(self, days=30):
+        """The whole KPI catalogue with values, for the KPIs screen.
+
+        :param int days: length of the period.
+        :returns: ``{"days", "currency_id", "available", "message", "kpis": [catalogue entry
+            merged with its metric (value, previous, change)]}``.
+        """
+        days = self._check_days(days)
+        catalog = self.env["erpconnect.dashboard.layout"]._kpi_catalog()
+        kpis = self._kpi_cards([entry["code"] for entry in catalog], days)
+        return {
+            "days": days,
+            "currency_id": self.env.company.currency_id.id,
+            "available": bool(kpis),
+            "message": ""
+            if kpis
+            else self._missing_message(self.env._("Key performance indicators")),
+            "kpis": kpis,
+        }
+
+    @api.model
+    def get_product_forecast_chart(self, product_id, history_days=90):
+        """Sales history and forecast of one product, for the dashboard's forecast chart.
+
+        :param int product_id: a ``product.product`` id.
+        :param int history_days: days of history before today (1 to 3660).
+        :returns: ``{"product": {"id", "name"}, "available", "message", "method",
+            "history": [{"date", "qty"}], "forecast": [{"date", "qty", "lower", "upper"}],
+            "links": {"history", "forecast"}}``; ``lower``/``upper`` bound the 95 % interval.
+        """
+        if isinstance(product_id, bool) or not isinstance(product_id, int):
+            raise UserError(self.env._("The product must be given by its id (an integer)."))
+        history_days = self._check_days(history_days)
+        product = self.env["product.product"].browse(product_id).exists()
+        if not product:
+            raise UserError(self.env._("Product %(id)s does not exist.", id=product_id))
+        company = self.env.company
+        period = self._period(history_days)
+        rows = self._sales_rows(
+            company, period["date_from"], period["date_to"], product_ids=[product_id]
+        )
+        by_day = defaultdict(float)
+        for row in rows:
+            by_day[row["date"]] += row["qty"]
+        history = [
+            {"date": fields.Date.to_string(day), "qty": by_day.get(day, 0.0)}
+            for day in self._days(period["date_from"], period["date_to"])
+        ]
+        result = {
+            "product": {"id": product.id, "name": product.display_name},
+            "history": history,
+            "forecast": [],
+            "method": "",
+            "available": False,
+            "message": "",
+            "links": {
+                "history": self._sales_link(
+                    company,
+                    period,
+                    self.env._("Sales of %(product)s", product=product.display_name),
+                    product_ids=[product_id],
+                ),
+            },
+        }
+        if "erpconnect.forecast" not in self.env:
+            result["message"] = self._missing_message(self.env._("Forecasts"))
+            return result
+        Forecast = self.env["erpconnect.forecast"]
+        horizon = min(
+            FORECAST_HORIZON_DAYS, self.env["erpconnect.run"]._get_settings()["horizon_days"]
+        )
+        try:
+            forecast = Forecast.get_forecast(product_id, horizon_days=horizon)
+        except ValidationError as error:
+            # The stored forecast is shorter than the horizon now configured.
+            result["message"] = str(error)
+            return result
+        lines = forecast.get("daily") or []
+        result.update(
+            method=forecast.get("method") or "",
+            forecast=lines,
+            available=bool(lines),
+            message=forecast.get("message") or "",
+        )
+        if forecast.get("available"):
+            record = Forecast.search(
+                [("product_id", "=", product_id), ("company_id", "=", company.id)], limit=1
+            )
+            result["links"]["forecast"] = _link(
+                "erpconnect.forecast",
+                [("id", "=", record.id)],
+                self.env._("Forecast"),
+                views=("form",),
+            )
+        return result
+
+    # ------------------------------------------------------------------ helpers: arguments
+
+    @api.model
+    def _check_days(self, days):
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
+            raise UserError(
+                self.env._(
+                    "The period must be a whole number of days between 1 and %(max)s.",
+                    max=MAX_DAYS,
+                )
+            )
+        return days
+
+    @api.model
+    def _period(self, days):
+        """The last ``days`` days up to today (UTC, as the KPI service counts them), with their
+        datetime bounds ``[datetime_from, datetime_to)``."""
+        date_to = fields.Date.today()
+        date_from = date_to - timedelta(days=days - 1)
+        return {
+            "date_from": date_from,
+            "date_to": date_to,
+            "datetime_from": datetime.combine(date_from, time.min),
+            "datetime_to": datetime.combine(date_to + timedelta(days=1), time.min),
+        }
+
+    @staticmethod
+    def _days(date_from, date_to):
+        return [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+
+    def _missing_message(self, what):
+        return self.env._(
+            "%(what)s are not available yet in this installation of ERPConnect AI.", what=what
+        )
+
+    def _no_analysis_message(self):
+        return self.env._(
+            "No analysis yet: a manager runs the first one with Run analysis (it also runs "
+            "every night)."
+        )
+
+    def _can_read(self, model):
+        return model in self.env and self.env[model].has_access("read")
+
+    # ------------------------------------------------------------------ sales (one query)
+
+    def _sales_rows(self, company, date_from, date_to, product_ids=None):
+        """Confirmed sales from ``date_from`` to ``date_to`` (UTC days, inclusive) per day and
+        product: ``[{"date", "product_id", "qty", "revenue"}]``.
+
+        The lines are those the KPI service counts (``erpconnect.kpi._confirmed_lines_sql``),
+        quantities in the product's unit, revenue in the company currency, so that these figures
+        add up to the KPI cards. One aggregate query; a dashboard viewer sees totals, not the
+        orders (the links behind them open the orders only for users who may read them).
+        """
+        Kpi = self.env["erpconnect.kpi"]
+        start = datetime.combine(date_from, time.min)
+        end = datetime.combine(date_to + timedelta(days=1), time.min)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT so.date_order::date, l.product_id, SUM(%(qty)s),
+                       SUM(l.price_subtotal / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0
+                                                   ELSE so.currency_rate END)
+                %(lines)s
+                 GROUP BY 1, 2
+                """,
+                qty=Kpi._in_product_unit(SQL("l.product_uom_qty")),
+                lines=Kpi._confirmed_lines_sql(
+                    SimpleNamespace(company=company), start, end, product_ids
+                ),
+            )
+        )
+        return [
+            {"date": day, "product_id": product_id, "qty": qty or 0.0, "revenue": revenue or 0.0}
+            for day, product_id, qty, revenue in rows
+        ]
+
+    def _sales_link(self, company, period, name, product_ids=None):
+        """Order lines behind a sales figure, or None when the user may not read them."""
+        if not self._can_read("sale.order.line"):
+            return None
+        domain = [
+            ("company_id", "=", company.id),
+            ("state", "=", "sale"),
+            ("display_type", "=", False),
+            ("is_downpayment", "=", False),
+            ("order_id.date_order", ">=", fields.Datetime.to_string(period["datetime_from"])),
+            ("order_id.date_order", "<", fields.Datetime.to_string(period["datetime_to"])),
+        ]
+        if product_ids:
+            domain.append(("product_id", "in", product_ids))
+        return _link("sale.order.line", domain, name)
+
+    def _sales_trend(self, sales, company, period):
+        """Quantity and revenue per day, ISO week and month of the period (the first week and
+        month start with the period)."""
+        by_day = defaultdict(lambda: [0.0, 0.0])
+        for row in sales:
+            by_day[row["date"]][0] += row["qty"]
+            by_day[row["date"]][1] += row["revenue"]
+        series = {"day": {}, "week": {}, "month": {}}
+        for day in self._days(period["date_from"], period["date_to"]):
+            qty, revenue = by_day.get(day, (0.0, 0.0))
+            year, week, _weekday = day.isocalendar()
+            labels = {
+                "day": fields.Date.to_string(day),
+                "week": "%d-W%02d" % (year, week),
+                "month": day.strftime("%Y-%m"),
+            }
+            for interval, label in labels.items():
+                bucket = series[interval].setdefault(
+                    label,
+                    {"label": label, "date_from": labels["day"], "qty": 0.0, "revenue": 0.0},
+                )
+                bucket["date_to"] = labels["day"]
+                bucket["qty"] += qty
+                bucket["revenue"] += revenue
+        total_qty = sum(row["qty"] for row in sales)
+        total_revenue = sum(row["revenue"] for row in sales)
+        return {
+            "available": bool(sales),
+            "message": "" if sales else self.env._("No confirmed sales in this period."),
+            "series": {interval: list(buckets.values()) for interval, buckets in series.items()},
+            "total_qty": total_qty,
+            "total_revenue": total_revenue,
+            "link": self._sales_link(company, period, self.env._("Sales of the period")),
+        }
+
+    def _top_products(self, sales, company, period):
+        """Best sellers of ``sales`` (rows of the period) by quantity and by revenue (top
+        ``TOP_PRODUCTS`` each)."""
+        totals = defaultdict(lambda: [0.0, 0.0])
+        for row in sales:
+            totals[row["product_id"]][0] += row["qty"]
+            totals[row["product_id"]][1] += row["revenue"]
+        by_qty = sorted(totals, key=lambda pid: (-totals[pid][0], pid))[:TOP_PRODUCTS]
+        by_revenue = sorted(totals, key=lambda pid: (-totals[pid][1], pid))[:TOP_PRODUCTS]
+        names = self._product_names(set(by_qty) | set(by_revenue))
+
+        def rows(product_ids):
+            return [
+                {
+                    "product_id": pid,
+                    "name": names.get(pid, ""),
+                    "qty": totals[pid][0],
+                    "revenue": totals[pid][1],
+                    "link": self._sales_link(
+                        company,
+                        period,
+                        self.env._("Sales of %(product)s", product=names.get(pid, "")),
+                        product_ids=[pid],
+                    ),
+                }
+                for pid in product_ids
+            ]
+
+        return {
+            "available": bool(totals),
+            "message": "" if totals else self.env._("No confirmed sales in this period."),
+            "by_qty": rows(by_qty),
+            "by_revenue": rows(by_revenue),
+        }
+
+    def _product_names(self, product_ids):
+        products = self.env["product.product"].sudo().browse(sorted(product_ids))
+        return {product.id: product.display_name for product in products}
+
+    # ------------------------------------------------------------------ stock status
+
+    def _stock_status(self, company, sales):
+        """Active storable products of the company (or shared) counted as out of stock, low,
+        adequate or overstock, by the definitions of the KPI service's stock KPIs so that the
+        counts match its cards:
+
+        - out of stock: on hand (internal quants of the company) at or below zero;
+        - low: on hand below the reorder rules' minimum or the analysis' reorder point;
+        - overstock: on hand above the reorder rules' maximum, or, without a maximum, above
+          ``OVERSTOCK_COVER_DAYS`` days of the average daily sales of the last
+          ``DEAD_STOCK_DAYS`` days;
+        - adequate: the others. A product both low and overstock (possible through the two
+          sources) is counted low.
+
+        ``sales`` are the sales rows (per day and product) of at least the last
+        ``DEAD_STOCK_DAYS`` days. Each count links to its products.
+        """
+        products = (
+            self.env["product.product"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("is_storable", "=", True),
+                    ("company_id", "in", (False, company.id)),
+                    # As the KPI service: a product created after today does not exist yet.
+                    ("create_date", "<", self._period(1)["datetime_to"]),
+                ],
+                ["id"],
+            )
+        )
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id), ("location_id.usage", "=", "internal")],
+                groupby=["product_id"],
+                aggregates=["quantity:sum"],
+            )
+        )
+        on_hand = dict.fromkeys(products.ids, 0.0)
+        on_hand.update((product.id, qty) for product, qty in quants if product.id in on_hand)
+        rule_min, rule_max, reorder_point = self._stock_levels(company)
+        since = fields.Date.today() - timedelta(days=kpi_formulas.DEAD_STOCK_DAYS - 1)
+        sold = defaultdict(float)
+        for row in sales:
+            if row["date"] >= since:
+                sold[row["product_id"]] += row["qty"]
+        daily_sales = {
+            pid: max(qty, 0.0) / kpi_formulas.DEAD_STOCK_DAYS for pid, qty in sold.items()
+        }
+        groups = {"out": [], "low": [], "adequate": [], "overstock": []}
+        for pid, qty in on_hand.items():
+            if qty <= 0:
+                groups["out"].append(pid)
+            elif qty < rule_min.get(pid, float("-inf")) or qty < reorder_point.get(
+                pid, float("-inf")
+            ):
+                groups["low"].append(pid)
+            elif (
+                qty > rule_max[pid]
+                if rule_max.get(pid, 0.0) > 0
+                else qty > kpi_formulas.OVERSTOCK_COVER_DAYS * daily_sales.get(pid, 0.0)
+            ):
+                groups["overstock"].append(pid)
+            else:
+                groups["adequate"].append(pid)
+        labels = {
+            "out": self.env._("Out of stock"),
+            "low": self.env._("Low stock"),
+            "adequate": self.env._("Adequate"),
+            "overstock": self.env._("Overstock"),
+        }
+        return {
+            "available": bool(on_hand),
+            "message": "" if on_hand else self.env._("No storable products in this company."),
+            "total": len(on_hand),
+            "rows": [
+                {
+                    "key": key,
+                    "label": labels[key],
+                    "count": len(ids),
+                    "link": _link("product.product", [("id", "in", sorted(ids))], labels[key]),
+                }
+                for key, ids in groups.items()
+            ],
+        }
+
+    def _stock_levels(self, company):
+        """Per product, summed over the company's warehouses: reorder rules' min and max, and
+        the current analysis' reorder point."""
+        rules = (
+            self.env["stock.warehouse.orderpoint"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id)],
+                groupby=["product_id"],
+                aggregates=["product_min_qty:sum", "product_max_qty:sum"],
+            )
+        )
+        rule_min = {product.id: min_qty for product, min_qty, _max in rules}
+        rule_max = {product.id: max_qty for product, _min, max_qty in rules}
+        reorder_point = {}
+        if "erpconnect.replenishment" in self.env:
+            levels = self.env["erpconnect.replenishment"]._read_group(
+                [("company_id", "=", company.id)],
+                groupby=["product_id"],
+                aggregates=["reorder_point:sum"],
+            )
+            reorder_point = {product.id: rop for product, rop in levels}
+        return rule_min, rule_max, reorder_point
+
+    # ------------------------------------------------------------------ analysis results
+
+    def _analysis_state(self, company):
+        """Last analysis run (date, status, message) and the health data of ``erpconnect.run``;
+        ``has_results`` is false until an analysis of the company has succeeded."""
+        if "erpconnect.run" not in self.env:
+            return {
+                "available": False,
+                "has_results": False,
+                "message": self._missing_message(self.env._("Analyses")),
+                "last_run": None,
+                "health": {},
+            }
+        health = self.env["erpconnect.run"].get_health()
+        run = health.get("last_run")
+        has_results = bool(health.get("last_successful_run"))
+        return {
+            "available": True,
+            "has_results": has_results,
+            "message": "" if has_results else self._no_analysis_message(),
+            "last_run": run
+            and {
+                "id": run["id"],
+                "date": run["finished_at"] or run["started_at"],
+                "status": run["status"],
+                "message": run["message"],
+                "duration": run["duration_seconds"],
+            },
+            "health": {"status": health["status"], "problems": health["problems"]},
+        }
+
+    def _replenishment(self, company):
+        """The most urgent open suggestions of the current results, ORDER_NOW first."""
+        empty = {"available": False, "rows": [], "total": 0, "counts": {}, "link": None}
+        if "erpconnect.replenishment" not in self.env:
+            return dict(
+                empty, message=self._missing_message(self.env._("Replenishment suggestions"))
+            )
+        Replenishment = self.env["erpconnect.replenishment"]
+        domain = [("company_id", "=", company.id), ("state", "=", "new")]
+        counts = dict(Replenishment._read_group(domain, ["urgency"], ["__count"]))
+        total = sum(counts.values())
+        if not total:
+            return dict(empty, message=self._no_analysis_message())
+        rows = Replenishment.with_context(allowed_company_ids=[company.id]).get_suggestions(
+            limit=REPLENISHMENT_ROWS
+        )
+        for row in rows:
+            row["link"] = _link(
+                "erpconnect.replenishment",
+                [("id", "=", row["id"])],
+                self.env._("Suggestion"),
+                views=("form",),
+            )
+        return {
+            "available": True,
+            "message": "",
+            "rows": rows,
+            "total": total,
+            "counts": {urgency: counts.get(urgency, 0) for urgency in URGENCY_ORDER},
+            "link": _link(
+                "erpconnect.replenishment", domain, self.env._("Replenishment suggestions")
+            ),
+        }
+
+    def _segment_matrix(self, company):
+        """The 3×3 ABC/XYZ cells of the current results; each opens the products of its cell."""
+        empty = {"available": False, "cells": []}
+        if "erpconnect.segment.matrix" not in self.env:
+            return dict(empty, message=self._missing_message(self.env._("Segments")))
+        records = self.env["erpconnect.segment.matrix"].search([("company_id", "=", company.id)])
+        by_cell = {(rec.abc, rec.xyz): rec for rec in records}
+        if not by_cell:
+            return dict(empty, message=self._no_analysis_message())
+        cells = []
+        for abc in ABC:
+            for xyz in XYZ:
+                rec = by_cell.get((abc, xyz))
+                cells.append(
+                    {
+                        "id": rec.id if rec else False,
+                        "abc": abc,
+                        "xyz": xyz,
+                        "segment": abc + xyz,
+                        "product_count": rec.product_count if rec else 0,
+                        "revenue": rec.revenue if rec else 0.0,
+                        "revenue_share": rec.revenue_share if rec else 0.0,
+                        "recommendation": (rec.recommendation or "") if rec else "",
+                        "link": rec.action_open_products() if rec else None,
+                    }
+                )
+        return {"available": True, "message": "", "cells": cells}
+
+    def _anomalies(self, company):
+        """The latest abnormal sales days of the current results (last 30 days), newest first."""
+        empty = {"available": False, "rows": [], "total": 0, "link": None}
+        if "erpconnect.anomaly" not in self.env:
+            return dict(empty, message=self._missing_message(self.env._("Anomalies")))
+        Anomaly = self.env["erpconnect.anomaly"]
+        since = fields.Date.context_today(self) - timedelta(days=29)
+        domain = [("company_id", "=", company.id), ("date", ">=", since)]
+        records = Anomaly.search(domain, order="date desc, id desc", limit=ANOMALY_ROWS)
+        total = Anomaly.search_count(domain) if len(records) == ANOMALY_ROWS else len(records)
+        rows = [
+            {
+                "id": rec.id,
+                "product_id": rec.product_id.id,
+                "product_name": rec.product_id.display_name,
+                "date": fields.Date.to_string(rec.date),
+                "qty": rec.qty,
+                "expected": rec.expected,
+                "z": rec.z,
+                "kind": rec.kind,
+                "severity": rec.severity,
+                "state": rec.state,
+                "link": _link(
+                    "erpconnect.anomaly",
+                    [("id", "=", rec.id)],
+                    rec.display_name,
+                    views=("form",),
+                ),
+            }
+            for rec in records
+        ]
+        return {
+            "available": bool(rows),
+            "message": "" if rows else self.env._("No abnormal sales day in the last 30 days."),
+            "rows": rows,
+            "total": total,
+            "link": _link("erpconnect.anomaly", domain, self.env._("Anomalies")),
+        }
+
+    def _forecast_picker(self, company, top_products):
+        """Products offered in the forecast chart's picker: best sellers of the period first,
+        then the products with the largest forecast."""
+        product_ids = [row["product_id"] for row in top_products["by_revenue"]]
+        if "erpconnect.forecast" not in self.env:
+            return {
+                "available": False,
+                "message": self._missing_message(self.env._("Forecasts")),
+                "products": [],
+            }
+        forecasts = self.env["erpconnect.forecast"].search_read(
+            [("company_id", "=", company.id)],
+            ["product_id"],
+            order="qty_30d desc",
+            limit=PICKER_PRODUCTS,
+        )
+        for rec in forecasts:
+            if rec["product_id"] and rec["product_id"][0] not in product_ids:
+                product_ids.append(rec["product_id"][0])
+        names = self._product_names(product_ids)
+        return {
+            "available": bool(forecasts),
+            "message": "" if forecasts else self._no_analysis_message(),
+            "products": [{"id": pid, "name": names[pid]} for pid in product_ids],
+        }
+
+    # ------------------------------------------------------------------ KPI cards
+
+    def _kpi_cards(self, codes, days):
+        """Value, previous value and change (``change_pct``, in %) of the KPIs ``codes``, in that
+        order, as ``erpconnect.kpi.get_metrics`` gives them."""
+        if not codes or "erpconnect.kpi" not in self.env:
+            return []
+        by_code = {
+            metric["code"]: metric for metric in self.env["erpconnect.kpi"].get_metrics(days)
+        }
+        return [by_code[code] for code in codes if code in by_code]

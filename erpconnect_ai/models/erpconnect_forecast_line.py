@@ -1,0 +1,20 @@
+from odoo import fields, models
+
+
+class ErpconnectForecastLine(models.Model):
+    """One forecast day of a product: quantity and its 95 % interval."""
+
+    _name = "erpconnect.forecast.line"
+    _description = "ERPConnect AI daily forecast"
+    _order = "forecast_id, date"
+    _rec_name = "date"
+
+    forecast_id = fields.Many2one(
+        "erpconnect.forecast", required=True, index=True, ondelete="cascade"
+    )
+    product_id = fields.Many2one(related="forecast_id.product_id", store=True, index=True)
+    company_id = fields.Many2one(related="forecast_id.company_id", store=True, index=True)
+    date = fields.Date(required=True, index=True)
+    qty = fields.Float("Quantity", digits="Product Unit of Measure")
+    lower = fields.Float("Low", digits="Product Unit of Measure")
+    upper = fields.Float("High", digits="Product Unit of Measure")

@@ -1,0 +1,1035 @@
+"""KPI service: the figures managers look at first, the same whoever asks.
+
+The formulas and the catalogue live in the pure module ``engine/kpi_formulas.py``; this model reads
+the company's data with a few aggregate queries (sale order lines grouped once, stock moves once,
+quants once, deliveries once), hands arrays to it and caches the result for ``CACHE_TTL`` seconds.
+"""
+
+import datetime
+import itertools
+import threading
+import time
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..engine import kpi_formulas as formulas
+
+#: Seconds a computed result stays in the cache (per database, company, period and KPI).
+CACHE_TTL = 120.0
+#: Cached results kept at most per process; the oldest go first.
+CACHE_MAX_ENTRIES = 256
+#: Sums ``_sales_sums_sql`` reads from the order lines, in its order (``KpiData`` names).
+SALES_SUMS = formulas.SALES_FIELDS[:5]
+#: Products ``get_comparison`` accepts at once.
+MAX_COMPARED_PRODUCTS = 20
+#: Order in which the data groups of the catalogue (``KpiDefinition.sources``) are loaded:
+#: products first, the per-product groups need its index. "sales_daily" (sales per product in
+#: the trailing 90 days) and "sold_products" (distinct products sold) are read by ``_load_sales``
+#: in the same pass over the order lines.
+SOURCE_LOADERS = (
+    ("products", "_load_products"),
+    ("stock", "_load_stock"),
+    ("rules", "_load_rules"),
+    ("rop", "_load_reorder_points"),
+    ("sales", "_load_sales"),
+    ("orders", "_load_orders"),
+    ("deliveries", "_load_deliveries"),
+    ("suggestions", "_load_suggestions"),
+    ("anomalies", "_load_anomalies"),
+    ("runs", "_load_runs"),
+)
+
+# In-process cache: {(dbname, company_id, key...): (monotonic time, values)}. Each worker has its
+# own; `_invalidate_kpi_cache` empties the one of the process that confirmed a sale or finished an
+# analysis, the others expire within CACHE_TTL.
+_cache = {}
+_cache_lock = threading.Lock()
+
+
+def _clear_cache(dbname):
+    """Forget the cached KPIs of database ``dbname``."""
+    with _cache_lock:
+        for key in [key for key in _cache if key[0] == dbname]:
+            del _cache[key]
+
+
+class _Scope:
+    """What one computation is about: company, bucket bounds, data groups, products."""
+
+    def __init__(self, company, bounds):
+        self.company = company
+        self.bounds = bounds
+        self.starts = [datetime.datetime.combine(day, datetime.time.min) for day in bounds]
+        self.bucket_days = np.array(
+            [(b - a).days for a, b in itertools.pairwise(bounds)], dtype=float
+        )
+        self.sources = set()  # data groups to load (catalogue sources)
+        self.product_ids = np.zeros(0, dtype=np.int64)  # sorted, set by _load_products
+        self.catalog = np.zeros(0, dtype=bool)  # active and sellable, per product
+
+    @property
+    def bucket_count(self):
+        return len(self.bounds) - 1
+
+    def positions(self, product_ids):
+        """Rows of ``product_ids`` in the product arrays, and which of them are known products."""
+        product_ids = np.asarray(product_ids, dtype=np.int64)
+        if not self.product_ids.size:
+            return np.zeros(product_ids.shape, dtype=np.int64), np.zeros(product_ids.shape, bool)
+        rows = np.clip(np.searchsorted(self.product_ids, product_ids), 0, self.product_ids.size - 1)
+        return rows, self.product_ids[rows] == product_ids
+
+
+class ErpconnectKpi(models.AbstractModel):
+    """Business KPIs of the current company over a period, its history and product comparison.
+
+    Security: the KPIs are company-level aggregates (sums, counts, means), never records. They are
+    read with SQL, i.e. without the caller's sale/stock access rights, so that a Viewer (group
+    ``erpconnect_ai.group_erpconnect_viewer``, without Sales or Inventory rights) sees them; in
+    exchange every public method first checks explicitly that the caller is in that group, and only
+    the current company (``self.env.company``, one of the caller's allowed companies) is read.
+    """
+
+    _name = "erpconnect.kpi"
+    _description = "ERPConnect AI KPIs"
+
+    # ------------------------------------------------------------------------------------------
+    # Public API (JSON-RPC)
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def get_catalog(self):
+        """The KPI catalogue.
+
+        :returns: list of ``{"code", "name", "category", "category_name", "unit", "direction",
+            "kind", "description"}``; ``unit`` in currency/percent/count/days/ratio/date,
+            ``direction`` "higher" or "lower" (which is better), ``kind`` flow/growth/snapshot/
+            window (see ``engine/kpi_formulas.py``), ``description`` the formula.
+        """
+        self._check_kpi_access()
+        return [self._catalog_entry(kpi) for kpi in formulas.KPI_CATALOG]
+
+    @api.model
+    def get_metrics(self, days=30):
+        """Every KPI of the current company over the last ``days`` days (today included) and the
+        previous period of the same length.
+
+        :param int days: period length, 1 to 3660 (7, 30, 90 on the dashboard)
+        :returns: list, in catalogue order, of the catalogue entry plus ``"value"``,
+            ``"previous"``, ``"change"`` (value − previous; days between for dates),
+            ``"change_pct"`` (% of the previous value), ``"no_data"`` (true when ``value`` is
+            None), ``"date_from"``, ``"date_to"``, ``"previous_date_from"``,
+            ``"previous_date_to"`` (ISO dates, inclusive). Values are numbers, counts ints, dates
+            ISO strings, None when there is no data (a ratio over nothing, no analysis yet).
+        :raises UserError: ``days`` is not an integer in range
+        :raises AccessError: the user is not an ERPConnect AI user
+        """
+        days = self._check_days(days)
+        company = self._kpi_company()
+        bounds = formulas.period_bounds(self._kpi_today(), days)
+        values = self._cached_values(company, ("metrics", days), bounds, None)
+        period = self._period_dates(bounds)
+        result = []
+        for kpi in formulas.KPI_CATALOG:
+            entry = self._catalog_entry(kpi)
+            entry.update(formulas.summarize(kpi.unit, values[kpi.code]))
+            entry.update(period)
+            result.append(entry)
+        return result
+
+    @api.model
+    def get_metric(self, code, days=90, interval="day"):
+        """History of one KPI over the last ``days`` days, one point per day, week or month.
+
+        Weeks (Monday to Sunday) and months are calendar ones: the first point is the one holding
+        the first day of the period, the last one stops today. A flow KPI's point is its value
+        over the point's dates, a snapshot's its value at the end of them.
+
+        :param str code: a catalogue code (``get_catalog()``)
+        :param int days: 1 to 3660
+        :param str interval: "day", "week" or "month"
+        :returns: the catalogue entry plus ``"days"``, ``"interval"``, ``"date_from"``,
+            ``"date_to"`` and ``"points"``: list of ``{"label", "date", "date_from", "date_to",
+            "value"}`` (``date`` = ``date_from``; ``label`` "2025-04-30", "2025-W14" or
+            "2025-04"), oldest first.
+        :raises UserError: unknown code, bad ``days`` or ``interval``
+        """
+        kpi = self._check_code(code)
+        days = self._check_days(days)
+        interval = self._check_interval(interval)
+        company = self._kpi_company()
+        bounds = formulas.interval_bounds(self._kpi_today(), days, interval)
+        values = self._cached_values(company, ("metric", code, days, interval), bounds, [code])
+        points = [
+            {
+                "label": self._point_label(bounds[i], interval),
+                "date": bounds[i].isoformat(),
+                "date_from": bounds[i].isoformat(),
+                "date_to": self._last_day(bounds[i + 1]),
+                "value": formulas.format_value(kpi.unit, values[code][i]),
+            }
+            for i in range(1, len(bounds) - 1)
+        ]
+        return dict(
+            self._catalog_entry(kpi),
+            days=days,
+            interval=interval,
+            date_from=points[0]["date_from"],
+            date_to=points[-1]["date_to"],
+            points=points,
+        )
+
+    @api.model
+    def get_comparison(self, product_ids, days=30):
+        """Product-level KPIs of a few products side by side, this period vs the previous one.
+
+        :param list product_ids: 1 to 20 ids of products of the current company (or shared)
+        :param int days: 1 to 3660
+        :returns: ``{"days", "date_from", "date_to", "previous_date_from", "previous_date_to",
+            "currency_id", "metrics": [{"code", "name", "unit", "direction"}], "products":
+            [{"id", "name", "default_code", "values": {code: {"value", "previous", "change",
+            "change_pct", "no_data"}}}]}``, products in the order given. ``on_hand`` and
+            ``stock_value`` are at the end of each period, ``forecast_30d`` the current forecast.
+        :raises UserError: ids not a non-empty list of integers, too many, unknown or of another
+            company
+        """
+        days = self._check_days(days)
+        company = self._kpi_company()
+        products = self._check_products(product_ids, company)
+        bounds = formulas.period_bounds(self._kpi_today(), days)
+        scope = _Scope(company, bounds)
+        scope.product_ids = np.array(sorted(products.ids), dtype=np.int64)
+        self.env.flush_all()
+        figures = self._product_figures(scope)
+        rows = {product_id: row for row, product_id in enumerate(scope.product_ids.tolist())}
+        units = {code: unit for code, _name, unit, _direction in formulas.PRODUCT_METRICS}
+        return {
+            "days": days,
+            **self._period_dates(bounds),
+            "currency_id": company.currency_id.id,
+            "metrics": [
+                {"code": code, "name": self.env._(name), "unit": unit, "direction": direction}
+                for code, name, unit, direction in formulas.PRODUCT_METRICS
+            ],
+            "products": [
+                {
+                    "id": product.id,
+                    "name": product.display_name,
+                    "default_code": product.default_code or "",
+                    "values": {
+                        code: formulas.summarize(units[code], figures[code][rows[product.id]])
+                        for code in units
+                    },
+                }
+                for product in products
+            ],
+        }
+
+    # ------------------------------------------------------------------------------------------
+    # Cache
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _invalidate_kpi_cache(self):
+        """Drop the cached KPIs of this database, now and again when the transaction ends.
+
+        Called when new sales are confirmed (``sale.order``) and when an analysis run finishes
+        (``erpconnect.run``). Other worker processes keep theirs for at most ``CACHE_TTL`` s.
+        """
+        cr = self.env.cr
+        _clear_cache(cr.dbname)
+        if not cr.postcommit.data.get("erpconnect_kpi_invalidate"):
+            cr.postcommit.data["erpconnect_kpi_invalidate"] = True
+            dbname = cr.dbname
+            cr.postcommit.add(lambda: _clear_cache(dbname))
+            cr.postrollback.add(lambda: _clear_cache(dbname))
+
+    @api.model
+    def _cached_values(self, company, key, bounds, codes):
+        """``_compute_values`` served from the cache while younger than ``CACHE_TTL`` seconds.
+
+        The key is (database, company, last day, ``key``): the figures are company-level, the
+        same for every user allowed to read them, so users of one company share entries.
+        """
+        cache_key = (self.env.cr.dbname, company.id, bounds[-1], *key)
+        now = time.monotonic()
+        with _cache_lock:
+            hit = _cache.get(cache_key)
+        if hit and 0 <= now - hit[0] < CACHE_TTL:
+            return hit[1]
+        values = self._compute_values(company, bounds, codes)
+        with _cache_lock:
+            _cache[cache_key] = (now, values)
+            if len(_cache) > CACHE_MAX_ENTRIES:
+                for old in sorted(_cache, key=lambda k: _cache[k][0])[: len(_cache) // 4]:
+                    del _cache[old]
+        return values
+
+    # ------------------------------------------------------------------------------------------
+    # Computation
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _compute_values(self, company, bounds, codes=None):
+        """Values of the KPIs ``codes`` (default: all) per bucket of ``bounds``.
+
+        :returns: ``{code: [float or nan per bucket]}``
+        """
+        codes = list(formulas.KPI_BY_CODE) if codes is None else list(codes)
+        sources = {source for code in codes for source in formulas.KPI_BY_CODE[code].sources}
+        if "sales_daily" in sources:
+            sources |= {"products", "sales"}
+        scope = _Scope(company, bounds)
+        scope.sources = sources
+        data = formulas.KpiData(scope.bucket_days)
+        self.env.flush_all()
+        for source, loader in SOURCE_LOADERS:
+            if source in sources:
+                data.update(**getattr(self, loader)(scope))
+        values = formulas.compute_kpis(data, codes)
+        return {code: values[code].tolist() for code in codes}
+
+    def _confirmed_lines_sql(self, scope, start, end, product_ids=None):
+        """``FROM ... WHERE ...`` of the product lines of the company's confirmed orders dated in
+        ``[start, end)``; aliases ``l`` (line), ``so``, ``rp`` (customer), ``pp``, ``pt``, ``lu``
+        (line unit), ``pu`` (product unit)."""
+        product_filter = (
+            SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL()
+        )
+        return SQL(
+            """
+              FROM sale_order_line l
+              JOIN sale_order so ON so.id = l.order_id
+              JOIN res_partner rp ON rp.id = so.partner_id
+              %(products)s
+             WHERE so.company_id = %(company)s
+               AND so.state = 'sale'
+               AND so.date_order >= %(start)s
+               AND so.date_order < %(end)s
+               AND l.display_type IS NULL
+               AND l.is_downpayment IS NOT TRUE
+               %(product_filter)s
+            """,
+            company=scope.company.id,
+            start=start,
+            end=end,
+            product_filter=product_filter,
+            products=self._product_joins_sql("l", "lu"),
+        )
+
+    @staticmethod
+    def _product_joins_sql(alias, unit):
+        """Joins of the product (``pp``, ``pt``), the unit of the row aliased ``alias``
+        (aliased ``unit``) and the product's unit (``pu``)."""
+        alias, unit = SQL.identifier(alias), SQL.identifier(unit)
+        return SQL(
+            """
+            JOIN product_product pp ON pp.id = %(alias)s.product_id
+            JOIN product_template pt ON pt.id = pp.product_tmpl_id
+            LEFT JOIN uom_uom %(unit)s ON %(unit)s.id = %(alias)s.product_uom
+            LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
+            """,
+            alias=alias,
+            unit=unit,
+        )
+
+    @staticmethod
+    def _in_product_unit(quantity, unit="lu"):
+        """SQL of ``quantity`` (in the unit aliased ``unit``) converted to the product's unit."""
+        return SQL(
+            "(%s::float8 * COALESCE(pu.factor::float8 / NULLIF(%s.factor, 0)::float8, 1.0))",
+            quantity,
+            SQL.identifier(unit),
+        )
+
+    def _unit_cost_sql(self, scope):
+        """SQL of the product's cost (``pp.standard_price``) in the company."""
+        return (
+            self.env["product.product"]
+            .with_company(scope.company)
+            ._field_to_sql("pp", "standard_price")
+        )
+
+    def _bucket_sql(self, scope, column):
+        """0-based bucket of ``column`` in ``scope.starts``: −1 before, ``B`` after the end."""
+        return SQL("(width_bucket(%s, %s::timestamp[]) - 1)", column, scope.starts)
+
+    def _by_bucket(self, scope, rows, names):
+        """Rows ``(bucket, value...)`` as ``{name: array (B,)}``, zero where a bucket has no row."""
+        arrays = {name: np.zeros(scope.bucket_count) for name in names}
+        for bucket, *values in rows:
+            if 0 <= bucket < scope.bucket_count:
+                for name, value in zip(names, values):
+                    arrays[name][bucket] = value or 0.0
+        return arrays
+
+    # -- loaders: each returns {KpiData field: array} ------------------------------------------
+    def _load_products(self, scope):
+        """Every product of the company (or shared), archived included, by id."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT pp.id, pp.active, pt.sale_ok, pt.is_storable, pt.list_price::float8,
+                       %(cost)s::float8,
+                       COALESCE(%(created)s, -1)
+                  FROM product_product pp
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE pt.company_id IS NULL OR pt.company_id = %(company)s
+                 ORDER BY pp.id
+                """,
+                cost=self._unit_cost_sql(scope),
+                created=self._bucket_sql(scope, SQL("pp.create_date")),
+                company=scope.company.id,
+            )
+        )
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 7)
+        scope.product_ids = table[:, 0].astype(np.int64)
+        scope.catalog = (table[:, 1] * table[:, 2]).astype(bool)
+        no_figure = np.full(len(rows), np.nan)
+        return {
+            "product_active": table[:, 1],
+            "product_storable": table[:, 3],
+            "product_catalog": scope.catalog,
+            "list_price": table[:, 4],
+            "unit_cost": np.nan_to_num(table[:, 5]),
+            "product_created_bucket": table[:, 6],
+            "on_hand": np.zeros(len(rows)),
+            "net_moves": np.zeros((len(rows), scope.bucket_count + 1)),
+            "customer_moves": np.zeros((len(rows), scope.bucket_count)),
+            "rule_min": no_figure,
+            "rule_max": no_figure,
+            "reorder_point": no_figure,
+        }
+
+    def _load_stock(self, scope):
+        """Today's on-hand stock in internal locations (quants), and the done stock moves in and
+        out of them since the end of the first bucket, by product and bucket.
+
+        When no per-product KPI is asked ("products" not needed), the stock is summed at cost in
+        SQL and handed to the formulas as a single product whose unit is one currency unit.
+        """
+        if "products" in scope.sources:
+            on_hand, net_moves, customer_moves = self._stock_figures(scope)
+            return {"on_hand": on_hand, "net_moves": net_moves, "customer_moves": customer_moves}
+        on_hand, net_moves, customer_moves = self._stock_figures(scope, valued=True)
+        return {
+            "on_hand": on_hand,
+            "net_moves": net_moves,
+            "customer_moves": customer_moves,
+            "unit_cost": np.ones(1),
+        }
+
+    def _stock_figures(self, scope, product_ids=None, valued=False):
+        """Today's stock (P,), net moves into stock (P × (B + 1)) and to customers (P × B) of the
+        products of ``scope`` (restricted to ``product_ids`` when given), or with ``valued`` the
+        same summed at cost over all products (1,), (1 × (B + 1)), (1 × B)."""
+        size = 1 if valued else scope.product_ids.size
+        quant_filter, move_filter = SQL(), SQL()
+        if product_ids:
+            quant_filter = SQL("AND q.product_id = ANY(%s)", list(product_ids))
+            move_filter = SQL("AND m.product_id = ANY(%s)", list(product_ids))
+        cost = SQL("COALESCE(%s, 0)::float8", self._unit_cost_sql(scope)) if valued else SQL("1.0")
+        key = SQL("0") if valued else SQL("pp.id")
+        quants = self.env.execute_query(
+            SQL(
+                """
+                SELECT %(key)s, SUM(q.quantity::float8 * %(cost)s)
+                  FROM stock_quant q
+                  JOIN stock_location sl ON sl.id = q.location_id
+                  JOIN product_product pp ON pp.id = q.product_id
+                 WHERE q.company_id = %(company)s AND sl.usage = 'internal' %(product_filter)s
+                 GROUP BY 1
+                """,
+                key=key,
+                cost=cost,
+                company=scope.company.id,
+                product_filter=quant_filter,
+            )
+        )
+        qty = SQL("%s * %s", self._in_product_unit(SQL("m.quantity"), "mu"), cost)
+        moves = self.env.execute_query(
+            SQL(
+                """
+                SELECT %(key)s, %(bucket)s,
+                       SUM(CASE WHEN dl.usage = 'internal' THEN %(qty)s ELSE -%(qty)s END),
+                       SUM(CASE WHEN dl.usage = 'customer' THEN %(qty)s
+                                WHEN sl.usage = 'customer' THEN -%(qty)s ELSE 0 END)
+                  FROM stock_move m
+                  JOIN stock_location sl ON sl.id = m.location_id
+                  JOIN stock_location dl ON dl.id = m.location_dest_id
+                  %(products)s
+                 WHERE m.company_id = %(company)s
+                   AND m.state = 'done'
+                   AND m.date >= %(start)s
+                   AND (sl.usage = 'internal') <> (dl.usage = 'internal')
+                   %(product_filter)s
+                 GROUP BY 1, 2
+                """,
+                key=key,
+                products=self._product_joins_sql("m", "mu"),
+                bucket=self._bucket_sql(scope, SQL("m.date")),
+                qty=qty,
+                company=scope.company.id,
+                start=scope.starts[1],
+                product_filter=move_filter,
+            )
+        )
+
+        def locate(ids):
+            if valued:
+                return np.zeros(len(ids), np.int64), np.ones(len(ids), bool)
+            return scope.positions(ids)
+
+        on_hand = np.zeros(size)
+        net_moves = np.zeros((size, scope.bucket_count + 1))
+        customer_moves = np.zeros((size, scope.bucket_count + 1))
+        if quants:
+            ids, quantities = np.array(quants, dtype=np.float64).T
+            rows, known = locate(ids)
+            np.add.at(on_hand, rows[known], quantities[known])
+        if moves:
+            ids, buckets, net, to_customers = np.array(moves, dtype=np.float64).T
+            rows, known = locate(ids)
+            buckets = buckets.astype(np.int64)
+            np.add.at(net_moves, (rows[known], buckets[known]), net[known])
+            np.add.at(customer_moves, (rows[known], buckets[known]), to_customers[known])
+        return on_hand, net_moves, customer_moves[:, :-1]
+
+    def _load_rules(self, scope):
+        """Sum of the min and max quantities of the company's active reorder rules, per product."""
+        groups = (
+            self.env["stock.warehouse.orderpoint"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", scope.company.id)],
+                ["product_id"],
+                ["product_min_qty:sum", "product_max_qty:sum"],
+            )
+        )
+        rule_min = np.full(scope.product_ids.size, np.nan)
+        rule_max = np.full(scope.product_ids.size, np.nan)
+        if groups:
+            rows, known = scope.positions([product.id for product, _min, _max in groups])
+            rule_min[rows[known]] = np.array([group[1] for group in groups])[known]
+            rule_max[rows[known]] = np.array([group[2] for group in groups])[known]
+        return {"rule_min": rule_min, "rule_max": rule_max}
+
+    def _load_reorder_points(self, scope):
+        """Reorder point of the current replenishment suggestions (all warehouses), per product."""
+        reorder_point = np.full(scope.product_ids.size, np.nan)
+        if "erpconnect.replenishment" in self.env:
+            groups = (
+                self.env["erpconnect.replenishment"]
+                .sudo()
+                ._read_group(
+                    [("company_id", "=", scope.company.id)], ["product_id"], ["reorder_point:sum"]
+                )
+            )
+            if groups:
+                rows, known = scope.positions([product.id for product, _rop in groups])
+                reorder_point[rows[known]] = np.array([rop for _product, rop in groups])[known]
+        return {"reorder_point": reorder_point}
+
+    def _load_sales(self, scope):
+        """Order lines of the company's confirmed orders per bucket of order date (with the
+        number of distinct products sold when "sold_products" is needed).
+
+        When the trailing sales of each product are needed too ("sales_daily"), one pass reads the
+        lines per product and segment, the segments cutting the time at every bucket bound and 90
+        days before every bucket end; buckets and trailing windows are unions of segments.
+        """
+        if "sales_daily" in scope.sources:
+            return self._load_sales_by_product(scope)
+        names, distinct = SALES_SUMS, SQL()
+        if "sold_products" in scope.sources:
+            names = formulas.SALES_FIELDS
+            distinct = SQL(
+                """,
+                COUNT(DISTINCT l.product_id),
+                COUNT(DISTINCT l.product_id) FILTER (WHERE pp.active AND pt.sale_ok)
+                """
+            )
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s, %s %s %s GROUP BY 1",
+                self._bucket_sql(scope, SQL("so.date_order")),
+                self._sales_sums_sql(scope),
+                distinct,
+                self._confirmed_lines_sql(scope, scope.starts[0], scope.starts[-1]),
+            )
+        )
+        return self._by_bucket(scope, rows, names)
+
+    def _load_sales_by_product(self, scope):
+        """``_load_sales`` plus each product's sales in the 90 days before each bucket end."""
+        window = formulas.DEAD_STOCK_DAYS
+        cuts = sorted(
+            set(scope.bounds) | {end - datetime.timedelta(days=window) for end in scope.bounds[1:]}
+        )
+        cut_starts = [datetime.datetime.combine(day, datetime.time.min) for day in cuts]
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.product_id, width_bucket(so.date_order, %(cuts)s::timestamp[]) - 1,
+                       %(sums)s, COUNT(*)
+                %(lines)s
+                 GROUP BY 1, 2
+                """,
+                cuts=cut_starts,
+                sums=self._sales_sums_sql(scope),
+                lines=self._confirmed_lines_sql(scope, cut_starts[0], cut_starts[-1]),
+            )
+        )
+        size, bucket_count = scope.product_ids.size, scope.bucket_count
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 3 + len(SALES_SUMS))
+        product_ids, segments, lines = table[:, 0], table[:, 1].astype(np.int64), table[:, -1]
+        # day numbers counted from the first cut
+        cut_days = np.array([(day - cuts[0]).days for day in cuts])
+        bound_days = np.array([(day - cuts[0]).days for day in scope.bounds])
+        segment_days = cut_days[segments]
+        buckets = np.searchsorted(bound_days, segment_days, "right") - 1
+        in_bucket = (buckets >= 0) & (buckets < bucket_count)
+        arrays = {}
+        for column, name in enumerate(SALES_SUMS, start=2):
+            arrays[name] = np.zeros(bucket_count)
+            np.add.at(arrays[name], buckets[in_bucket], np.nan_to_num(table[in_bucket, column]))
+        rows_index, known = scope.positions(product_ids)
+        catalog = np.zeros(len(rows), bool)
+        catalog[known] = scope.catalog[rows_index[known]]
+        arrays["sold_products"] = self._distinct_per_bucket(scope, buckets, product_ids, in_bucket)
+        arrays["sold_catalog_products"] = self._distinct_per_bucket(
+            scope, buckets, product_ids, in_bucket & catalog
+        )
+        ends = bound_days[1:]
+        for name, values in (("trailing_qty", table[:, 4]), ("trailing_lines", lines)):
+            arrays[name] = formulas.trailing_window_sums(
+                rows_index[known],
+                segment_days[known],
+                np.nan_to_num(values[known]),
+                ends,
+                window,
+                size,
+            )
+        return arrays
+
+    @staticmethod
+    def _distinct_per_bucket(scope, buckets, product_ids, mask):
+        """Number of distinct products per bucket among the rows selected by ``mask``."""
+        if not mask.any():
+            return np.zeros(scope.bucket_count)
+        width = int(product_ids.max()) + 1
+        codes = np.unique(buckets[mask] * width + product_ids[mask].astype(np.int64))
+        return np.bincount(codes // width, minlength=scope.bucket_count).astype(np.float64)
+
+    def _sales_sums_sql(self, scope):
+        """Sums over confirmed lines, in the order of ``SALES_SUMS``."""
+        qty = self._in_product_unit(SQL("l.product_uom_qty"))
+        return SQL(
+            """
+            SUM(l.price_subtotal::float8 / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0
+                                                    ELSE so.currency_rate::float8 END),
+            SUM(%(qty)s * COALESCE(%(cost)s, 0)::float8),
+            SUM(%(qty)s),
+            SUM(%(qty)s) FILTER (WHERE l.qty_delivered_method = 'stock_move'),
+            SUM(%(delivered)s) FILTER (WHERE l.qty_delivered_method = 'stock_move')
+            """,
+            qty=qty,
+            cost=self._unit_cost_sql(scope),
+            delivered=self._in_product_unit(SQL("l.qty_delivered")),
+        )
+
+    def _load_orders(self, scope):
+        """Confirmed orders per bucket of order date, their customers (commercial entities) and
+        those with two orders up to the bucket's end (in it, or one before it)."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH orders AS (
+                    SELECT rp.commercial_partner_id AS customer, so.date_order
+                      FROM sale_order so
+                      JOIN res_partner rp ON rp.id = so.partner_id
+                     WHERE so.company_id = %(company)s
+                       AND so.state = 'sale'
+                       AND so.date_order < %(end)s
+                ), per_bucket AS (
+                    SELECT width_bucket(date_order, %(bounds)s::timestamp[]) AS bucket, customer,
+                           COUNT(*) AS order_count
+                      FROM orders
+                     WHERE date_order >= %(start)s
+                     GROUP BY 1, 2
+                ), firsts AS (
+                    SELECT customer, MIN(date_order) AS first_order
+                      FROM orders
+                     WHERE customer IN (SELECT customer FROM per_bucket)
+                     GROUP BY customer
+                )
+                SELECT b.bucket - 1, SUM(b.order_count), COUNT(*),
+                       COUNT(*) FILTER (WHERE b.order_count >= 2
+                                           OR f.first_order < (%(bounds)s::timestamp[])[b.bucket])
+                  FROM per_bucket b
+                  JOIN firsts f ON f.customer = b.customer
+                 GROUP BY b.bucket
+                """,
+                company=scope.company.id,
+                end=scope.starts[-1],
+                start=scope.starts[0],
+                bounds=scope.starts,
+            )
+        )
+        return self._by_bucket(scope, rows, formulas.ORDER_FIELDS)
+
+    def _load_deliveries(self, scope):
+        """Customer deliveries (outgoing pickings of confirmed orders) by day done: count, late
+        ones, and per order the days to its first and, when complete, its last delivery. Only
+        the orders with a delivery done in the buckets are read."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH recent AS (
+                    SELECT DISTINCT sale_id
+                      FROM stock_picking
+                     WHERE company_id = %(company)s
+                       AND state = 'done'
+                       AND sale_id IS NOT NULL
+                       AND date_done >= %(start)s
+                       AND date_done < %(end)s
+                ), deliveries AS (
+                    SELECT p.sale_id, p.state, p.date_done, so.date_order, so.create_date,
+                           COALESCE(so.commitment_date, p.date_deadline, p.scheduled_date) AS due
+                      FROM recent r
+                      JOIN stock_picking p ON p.sale_id = r.sale_id
+                      JOIN stock_picking_type t ON t.id = p.picking_type_id
+                      JOIN sale_order so ON so.id = p.sale_id
+                     WHERE t.code = 'outgoing'
+                       AND p.state != 'cancel'
+                       AND so.state = 'sale'
+                ), orders AS (
+                    SELECT sale_id, MIN(date_done) AS first_done, MAX(date_done) AS last_done,
+                           BOOL_OR(state != 'done') AS pending, MIN(date_order) AS confirmed,
+                           MIN(create_date) AS quoted
+                      FROM deliveries
+                     GROUP BY sale_id
+                )
+                SELECT bucket, SUM(done), SUM(late), SUM(processing_days)::float8,
+                       SUM(processing_orders), SUM(cycle_days)::float8, SUM(cycle_orders)
+                  FROM (
+                    SELECT %(bucket_done)s AS bucket, 1 AS done,
+                           CASE WHEN date_done::date > due::date THEN 1 ELSE 0 END AS late,
+                           0.0 AS processing_days, 0 AS processing_orders,
+                           0.0 AS cycle_days, 0 AS cycle_orders
+                      FROM deliveries
+                     WHERE state = 'done' AND date_done >= %(start)s AND date_done < %(end)s
+                    UNION ALL
+                    SELECT %(bucket_first)s, 0, 0,
+                           EXTRACT(EPOCH FROM first_done - confirmed) / 86400.0, 1, 0.0, 0
+                      FROM orders
+                     WHERE first_done >= %(start)s AND first_done < %(end)s
+                    UNION ALL
+                    SELECT %(bucket_last)s, 0, 0, 0.0, 0,
+                           EXTRACT(EPOCH FROM last_done - quoted) / 86400.0, 1
+                      FROM orders
+                     WHERE NOT pending AND last_done >= %(start)s AND last_done < %(end)s
+                  ) figures
+                 GROUP BY bucket
+                """,
+                company=scope.company.id,
+                start=scope.starts[0],
+                end=scope.starts[-1],
+                bucket_done=self._bucket_sql(scope, SQL("date_done")),
+                bucket_first=self._bucket_sql(scope, SQL("first_done")),
+                bucket_last=self._bucket_sql(scope, SQL("last_done")),
+            )
+        )
+        return self._by_bucket(scope, rows, formulas.DELIVERY_FIELDS)
+
+    def _load_suggestions(self, scope):
+        """Current replenishment suggestions by day created, and the applied ones."""
+        if "erpconnect.replenishment" not in self.env:
+            return {}
+        groups = (
+            self.env["erpconnect.replenishment"]
+            .sudo()
+            .with_context(tz="UTC")
+            ._read_group(
+                [
+                    ("company_id", "=", scope.company.id),
+                    ("create_date", ">=", scope.starts[0]),
+                    ("create_date", "<", scope.starts[-1]),
+                ],
+                ["create_date:day", "state"],
+                ["__count"],
+            )
+        )
+        starts = np.array([bound.toordinal() for bound in scope.bounds])
+        arrays = {
+            name: np.zeros(scope.bucket_count) for name in ("suggestions", "suggestions_applied")
+        }
+        for day, state, count in groups:
+            bucket = int(np.searchsorted(starts, day.toordinal(), "right")) - 1
+            arrays["suggestions"][bucket] += count
+            if state == "applied":
+                arrays["suggestions_applied"][bucket] += count
+        return arrays
+
+    def _load_anomalies(self, scope):
+        """Current anomalies dated in the 7 and 30 days before each bucket end."""
+        if "erpconnect.anomaly" not in self.env:
+            return {}
+        ends = [bound.toordinal() for bound in scope.bounds[1:]]
+        first = scope.bounds[1] - datetime.timedelta(days=30)
+        groups = (
+            self.env["erpconnect.anomaly"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", scope.company.id),
+                    ("date", ">=", first),
+                    ("date", "<", scope.bounds[-1]),
+                ],
+                ["date:day"],
+                ["__count"],
+            )
+        )
+        index = np.zeros(len(groups), dtype=np.int64)
+        days = [day.toordinal() for day, _count in groups]
+        counts = [count for _day, count in groups]
+        return {
+            "anomalies_7d": formulas.trailing_window_sums(index, days, counts, ends, 7, 1)[0],
+            "anomalies_30d": formulas.trailing_window_sums(index, days, counts, ends, 30, 1)[0],
+        }
+
+    def _load_runs(self, scope):
+        """Per bucket end: the last successful analysis run finished before it (its day and
+        products forecast), and the backtest errors of the current forecasts (last end only)."""
+        arrays = {}
+        if "erpconnect.run" in self.env:
+            runs = (
+                self.env["erpconnect.run"]
+                .sudo()
+                .search_read(
+                    [
+                        ("company_id", "=", scope.company.id),
+                        ("status", "=", "done"),
+                        ("finished_at", "!=", False),
+                        ("finished_at", "<", scope.starts[-1]),
+                    ],
+                    ["finished_at", "products_processed"],
+                    order="finished_at",
+                )
+            )
+            finished = [run["finished_at"].timestamp() for run in runs]
+            latest = formulas.latest_before(
+                finished, [start.timestamp() for start in scope.starts[1:]]
+            )
+            days = [run["finished_at"].date().toordinal() for run in runs]
+            arrays["last_training"] = formulas.pick(days, latest)
+            arrays["trained_models"] = formulas.pick(
+                [run["products_processed"] for run in runs], latest
+            )
+        arrays.update(self._forecast_errors(scope))
+        return arrays
+
+    def _forecast_errors(self, scope):
+        """Mean backtest sMAPE and MASE of the current forecasts that have a backtest; they are
+        known for today only (``nan`` at the earlier bucket ends)."""
+        smape = np.full(scope.bucket_count, np.nan)
+        mase = np.full(scope.bucket_count, np.nan)
+        if "erpconnect.forecast" in self.env:
+            [(count, smape_mean, mase_mean)] = (
+                self.env["erpconnect.forecast"]
+                .sudo()
+                ._read_group(
+                    [("company_id", "=", scope.company.id), ("has_accuracy", "=", True)],
+                    [],
+                    ["__count", "smape:avg", "mase:avg"],
+                )
+            )
+            if count:
+                smape[-1], mase[-1] = smape_mean, mase_mean
+        return {"forecast_accuracy_smape": smape, "forecast_accuracy_mase": mase}
+
+    # -- product comparison --------------------------------------------------------------------
+    def _product_figures(self, scope):
+        """Product metrics (``PRODUCT_METRICS``) per product of ``scope`` and bucket."""
+        product_ids = scope.product_ids.tolist()
+        names = (*SALES_SUMS, "orders", "customers")
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.product_id, %s, %s,
+                       COUNT(DISTINCT l.order_id), COUNT(DISTINCT rp.commercial_partner_id)
+                %s
+                 GROUP BY 1, 2
+                """,
+                self._bucket_sql(scope, SQL("so.date_order")),
+                self._sales_sums_sql(scope),
+                self._confirmed_lines_sql(scope, scope.starts[0], scope.starts[-1], product_ids),
+            )
+        )
+        sales = {name: np.zeros((len(product_ids), scope.bucket_count)) for name in names}
+        for product_id, bucket, *values in rows:
+            row = product_ids.index(product_id)
+            for name, value in zip(names, values):
+                sales[name][row, bucket] = value or 0.0
+        on_hand, net_moves, _customer_moves = self._stock_figures(scope, product_ids)
+        products = self.env["product.product"].with_company(scope.company).browse(product_ids)
+        unit_cost = products.mapped("standard_price")
+        return formulas.compute_product_metrics(
+            scope.bucket_days, sales, on_hand, net_moves, unit_cost, self._forecast_30d(scope)
+        )
+
+    def _forecast_30d(self, scope):
+        """Current 30-day forecast per product of ``scope`` (``nan`` without one)."""
+        forecast_30d = np.full(scope.product_ids.size, np.nan)
+        if (
+            "erpconnect.forecast" in self.env
+            and "qty_30d" in self.env["erpconnect.forecast"]._fields
+        ):
+            groups = (
+                self.env["erpconnect.forecast"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("company_id", "=", scope.company.id),
+                        ("product_id", "in", scope.product_ids.tolist()),
+                    ],
+                    ["product_id"],
+                    ["qty_30d:sum"],
+                )
+            )
+            if groups:
+                rows, known = scope.positions([product.id for product, _qty in groups])
+                forecast_30d[rows[known]] = np.array([qty for _product, qty in groups])[known]
+        return forecast_30d
+
+    # ------------------------------------------------------------------------------------------
+    # Checks and helpers
+    # ------------------------------------------------------------------------------------------
+    @api.model
+    def _check_kpi_access(self):
+        """Raise AccessError unless the user is an ERPConnect AI user (Viewer or above)."""
+        if not self.env.su and not self.env.user.has_group("erpconnect_ai.group_erpconnect_viewer"):
+            raise AccessError(
+                self.env._("Only ERPConnect AI users (Viewer and above) can read the KPIs.")
+            )
+
+    @api.model
+    def _kpi_company(self):
+        """The company the KPIs are about: the user's current one, after the access check."""
+        self._check_kpi_access()
+        return self.env.company
+
+    @api.model
+    def _kpi_today(self):
+        """Last day of the periods (UTC), the same for every user whatever their time zone."""
+        return fields.Date.today()
+
+    @api.model
+    def _check_days(self, days):
+        if (
+            isinstance(days, bool)
+            or not isinstance(days, int)
+            or not 1 <= days <= formulas.MAX_DAYS
+        ):
+            raise UserError(
+                self.env._(
+                    "The period must be a whole number of days from 1 to %(max)s, not %(days)r.",
+                    max=formulas.MAX_DAYS,
+                    days=days,
+                )
+            )
+        return days
+
+    @api.model
+    def _check_interval(self, interval):
+        if interval not in formulas.INTERVALS:
+            raise UserError(
+                self.env._(
+                    "The interval must be one of %(intervals)s, not %(interval)r.",
+                    intervals=", ".join(formulas.INTERVALS),
+                    interval=interval,
+                )
+            )
+        return interval
+
+    @api.model
+    def _check_code(self, code):
+        kpi = formulas.KPI_BY_CODE.get(code) if isinstance(code, str) else None
+        if kpi is None:
+            raise UserError(
+                self.env._("Unknown KPI %(code)r: see get_catalog() for the codes.", code=code)
+            )
+        return kpi
+
+    @api.model
+    def _check_products(self, product_ids, company):
+        """The products of ``product_ids`` in that order, readable by the user and of ``company``
+        (or shared), or a UserError."""
+        valid = (
+            isinstance(product_ids, (list, tuple))
+            and product_ids
+            and all(isinstance(pid, int) and not isinstance(pid, bool) for pid in product_ids)
+        )
+        if not valid:
+            raise UserError(
+                self.env._("Products must be given as a non-empty list of product ids.")
+            )
+        ids = list(dict.fromkeys(product_ids))
+        if len(ids) > MAX_COMPARED_PRODUCTS:
+            raise UserError(
+                self.env._(
+                    "Compare at most %(max)s products at once, not %(count)s.",
+                    max=MAX_COMPARED_PRODUCTS,
+                    count=len(ids),
+                )
+            )
+        found = (
+            self.env["product.product"]
+            .with_context(active_test=False)
+            .search([("id", "in", ids), ("company_id", "in", [False, company.id])])
+        )
+        missing = [pid for pid in ids if pid not in found.ids]
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Unknown products or products of another company: %(ids)s.",
+                    ids=", ".join(map(str, missing)),
+                )
+            )
+        return self.env["product.product"].browse(ids)
+
+    def _catalog_entry(self, kpi):
+        return {
+            "code": kpi.code,
+            "name": self.env._(kpi.name),
+            "category": kpi.category,
+            "category_name": self.env._(formulas.CATEGORIES[kpi.category]),
+            "unit": kpi.unit,
+            "direction": kpi.direction,
+            "kind": kpi.kind,
+            "description": self.env._(kpi.description),
+        }
+
+    @classmethod
+    def _period_dates(cls, bounds):
+        """First and last days of the last two buckets of ``bounds`` (the period, the previous)."""
+        return {
+            "date_from": bounds[-2].isoformat(),
+            "date_to": cls._last_day(bounds[-1]),
+            "previous_date_from": bounds[-3].isoformat(),
+            "previous_date_to": cls._last_day(bounds[-2]),
+        }
+
+    @staticmethod
+    def _last_day(exclusive_end):
+        return (exclusive_end - datetime.timedelta(days=1)).isoformat()
+
+    @staticmethod
+    def _point_label(start, interval):
+        if interval == "week":
+            year, week, _weekday = start.isocalendar()
+            return "%d-W%02d" % (year, week)
+        if interval == "month":
+            return start.strftime("%Y-%m")
+        return start.isoformat()

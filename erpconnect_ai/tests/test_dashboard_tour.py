@@ -1,0 +1,76 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+DASHBOARD_URL = "/odoo/action-erpconnect_ai.erpconnect_dashboard_action"
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardTour(HttpCase):
+    """Click through the dashboard in Chromium on the sample history after one analysis run."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        company = cls.env.company
+        sample = cls.env["erpconnect.sample.history"]
+        if company.id not in sample._get_loaded_company_ids():
+            sample._load_sample_history()
+        cls.manager = new_test_user(
+            cls.env,
+            "dashboard_tour_manager",
+            groups="erpconnect_ai.group_erpconnect_manager,stock.group_stock_manager,"
+            "purchase.group_purchase_user,sales_team.group_sale_salesman_all_leads",
+            company_id=company.id,
+            company_ids=[company.id],
+        )
+        cls.viewer = new_test_user(
+            cls.env,
+            "dashboard_tour_viewer",
+            groups="erpconnect_ai.group_erpconnect_viewer",
+            company_id=company.id,
+            company_ids=[company.id],
+        )
+        cls.env["erpconnect.run"].with_user(cls.manager).action_run_analysis()
+        run = cls.env["erpconnect.run"].search(
+            [("company_id", "=", company.id)], order="id desc", limit=1
+        )
+        if run.status != "done":
+            raise AssertionError("The analysis of the sample history failed: %s" % run.message)
+
+    def test_manager_tour(self):
+        suggestions = self.env["erpconnect.replenishment"].search(
+            [("company_id", "=", self.env.company.id), ("state", "=", "new")]
+        )
+        first = suggestions[:1]
+        self.assertTrue(first, "the analysis of the sample history suggests something")
+        self.start_tour(
+            DASHBOARD_URL,
+            "erpconnect_dashboard_manager_tour",
+            login=self.manager.login,
+            timeout=180,
+        )
+        # "Apply" on the first row set the reorder rule of that suggestion.
+        self.assertEqual(first.state, "applied")
+        self.assertEqual(first.orderpoint_id.product_min_qty, first.reorder_point)
+
+    def test_viewer_tour(self):
+        self.start_tour(
+            DASHBOARD_URL, "erpconnect_dashboard_viewer_tour", login=self.viewer.login, timeout=120
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardUnitJs(HttpCase):
+    """The dashboard's Hoot unit tests (static/tests/*.test.js) in Chromium."""
+
+    def test_hoot_unit_tests(self):
+        self.browser_js(
+            "/web/tests?headless&loglevel=2&preset=desktop&timeout=15000&filter=erpconnect_ai",
+            "",
+            "",
+            login="admin",
+            timeout=600,
+            success_signal="[HOOT] Test suite succeeded",
+            # A failing Hoot test logs "[HOOT] ..." lines: let the suite finish and report.
+            error_checker=lambda message: "[HOOT]" not in message,
+        )

@@ -1,0 +1,353 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from odoo.addons.erpconnect_ai.models.erpconnect_dashboard_layout import (
+    MANAGER_DEFAULT,
+    VIEWER_DEFAULT,
+)
+
+TODAY = "2026-03-15 12:00:00"
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(TODAY)
+class TestErpconnectDashboard(TransactionCase):
+    """get_dashboard_data on a small hand-built company (users in UTC, today 2026-03-15).
+
+    Confirmed sales:  2026-03-13  P1 3 × 10 = 30
+                      2026-03-14  P2 2 × 50 = 100, P1 1 × 10 = 10
+                      2026-01-20  P1 5 × 10 = 50, P4 4 × 5 = 20   (inside 90 days, not 30)
+    A draft order of P3 (2026-03-14) never counts.
+    Stock: P1 0, P2 5 with rule min 10 / max 20, P3 50 with rule min 5 / max 20, P4 6 without
+    rule, P5 0.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env["res.company"].create({"name": "Dashboard Test Co"})
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company.id)], limit=1
+        )
+        common = {"company_id": cls.company.id, "company_ids": [cls.company.id], "tz": "UTC"}
+        cls.manager = new_test_user(
+            cls.env,
+            "dash_manager",
+            groups="base.group_user,erpconnect_ai.group_erpconnect_manager,"
+            "sales_team.group_sale_salesman_all_leads,stock.group_stock_user",
+            **common,
+        )
+        cls.viewer = new_test_user(
+            cls.env, "dash_viewer", groups="erpconnect_ai.group_erpconnect_viewer", **common
+        )
+        Product = cls.env["product.product"]
+        cls.products = Product.create(
+            [
+                {
+                    "name": f"Dashboard P{i}",
+                    "is_storable": True,
+                    "company_id": cls.company.id,
+                    "list_price": 1.0,
+                    "taxes_id": [],
+                }
+                for i in range(1, 6)
+            ]
+        )
+        cls.p1, cls.p2, cls.p3, cls.p4, cls.p5 = cls.products
+        # Records get the database's clock as creation date, not the frozen one: date the
+        # products before "today" so that they exist in the periods (as the KPI service asks).
+        cls.env.cr.execute(
+            "UPDATE product_product SET create_date = '2026-01-01' WHERE id IN %s",
+            [tuple(cls.products.ids)],
+        )
+        cls.products.invalidate_recordset(["create_date"])
+        partner = cls.env["res.partner"].create({"name": "Dashboard customer"})
+        orders = [
+            ("2026-03-13 10:00:00", [(cls.p1, 3, 10.0)], True),
+            ("2026-03-14 09:00:00", [(cls.p2, 2, 50.0), (cls.p1, 1, 10.0)], True),
+            ("2026-01-20 15:00:00", [(cls.p1, 5, 10.0), (cls.p4, 4, 5.0)], True),
+            ("2026-03-14 11:00:00", [(cls.p3, 7, 1.0)], False),
+        ]
+        SaleOrder = cls.env["sale.order"].with_company(cls.company)
+        for date_order, lines, confirm in orders:
+            order = SaleOrder.create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": cls.company.id,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": qty,
+                                "price_unit": price,
+                                "tax_id": [],
+                            },
+                        )
+                        for product, qty, price in lines
+                    ],
+                }
+            )
+            if confirm:
+                order.action_confirm()
+            order.date_order = datetime.fromisoformat(date_order)
+        stock = cls.warehouse.lot_stock_id
+        Quant = cls.env["stock.quant"]
+        for product, qty in ((cls.p2, 5), (cls.p3, 50), (cls.p4, 6)):
+            Quant._update_available_quantity(product, stock, qty)
+        Orderpoint = cls.env["stock.warehouse.orderpoint"].with_company(cls.company)
+        for product, min_qty, max_qty in ((cls.p2, 10, 20), (cls.p3, 5, 20)):
+            Orderpoint.create(
+                {
+                    "product_id": product.id,
+                    "warehouse_id": cls.warehouse.id,
+                    "location_id": stock.id,
+                    "company_id": cls.company.id,
+                    "product_min_qty": min_qty,
+                    "product_max_qty": max_qty,
+                }
+            )
+        cls.Dashboard = cls.env["erpconnect.dashboard"]
+
+    def _data(self, user, days=30):
+        return self.Dashboard.with_user(user).with_company(self.company).get_dashboard_data(days)
+
+    # ------------------------------------------------------------------ sales
+
+    def test_sales_trend_30_days(self):
+        trend = self._data(self.manager)["sales_trend"]
+        # 3 + 2 + 1 units; 30 + 100 + 10 of revenue (the January order is 54 days old).
+        self.assertEqual(trend["total_qty"], 6.0)
+        self.assertEqual(trend["total_revenue"], 140.0)
+        days = trend["series"]["day"]
+        self.assertEqual(len(days), 30)
+        self.assertEqual(days[0]["label"], "2026-02-14")  # 2026-03-15 minus 29 days
+        by_label = {bucket["label"]: bucket for bucket in days}
+        # 14 March: P2 2 × 50 + P1 1 × 10 -> qty 3, revenue 110.
+        self.assertEqual(
+            (by_label["2026-03-14"]["qty"], by_label["2026-03-14"]["revenue"]), (3, 110)
+        )
+        self.assertEqual(
+            (by_label["2026-03-13"]["qty"], by_label["2026-03-13"]["revenue"]), (3, 30)
+        )
+        self.assertEqual(sum(bucket["qty"] for bucket in trend["series"]["week"]), 6.0)
+
+    def test_sales_trend_90_days_by_month(self):
+        trend = self._data(self.manager, days=90)["sales_trend"]
+        # The January order joins: 6 + 5 + 4 units, 140 + 50 + 20 of revenue.
+        self.assertEqual((trend["total_qty"], trend["total_revenue"]), (15.0, 210.0))
+        months = {bucket["label"]: bucket for bucket in trend["series"]["month"]}
+        # 90 days back from 2026-03-15 starts on 2025-12-16.
+        self.assertEqual(list(months), ["2025-12", "2026-01", "2026-02", "2026-03"])
+        self.assertEqual(months["2025-12"]["date_from"], "2025-12-16")
+        self.assertEqual((months["2026-01"]["qty"], months["2026-01"]["revenue"]), (9.0, 70.0))
+        self.assertEqual((months["2026-03"]["qty"], months["2026-03"]["revenue"]), (6.0, 140.0))
+
+    def test_top_products(self):
+        top = self._data(self.manager)["top_products"]
+        # Revenue: P2 100, P1 30 + 10 = 40. Quantity: P1 3 + 1 = 4, P2 2.
+        self.assertEqual(
+            [(row["product_id"], row["revenue"]) for row in top["by_revenue"]],
+            [(self.p2.id, 100.0), (self.p1.id, 40.0)],
+        )
+        self.assertEqual(
+            [(row["product_id"], row["qty"]) for row in top["by_qty"]],
+            [(self.p1.id, 4.0), (self.p2.id, 2.0)],
+        )
+
+    def test_sales_links_open_the_order_lines(self):
+        data = self._data(self.manager)
+        link = data["sales_trend"]["link"]
+        lines = self.env["sale.order.line"].with_user(self.manager).search(link["domain"])
+        # The three confirmed lines of 13 and 14 March.
+        self.assertEqual(len(lines), 3)
+        p1_link = next(r for r in data["top_products"]["by_qty"] if r["product_id"] == self.p1.id)
+        p1_lines = (
+            self.env["sale.order.line"].with_user(self.manager).search(p1_link["link"]["domain"])
+        )
+        self.assertEqual(sum(p1_lines.mapped("product_uom_qty")), 4.0)
+
+    def test_viewer_sees_figures_without_order_links(self):
+        data = self._data(self.viewer)
+        self.assertFalse(data["is_manager"])
+        self.assertTrue(self._data(self.manager)["is_manager"])
+        # A viewer without Sales rights sees the totals, not the order lines behind them.
+        self.assertEqual(data["sales_trend"]["total_revenue"], 140.0)
+        self.assertIsNone(data["sales_trend"]["link"])
+
+    # ------------------------------------------------------------------ stock
+
+    def test_stock_status(self):
+        status = self._data(self.manager)["stock_status"]
+        products = {
+            row["key"]: self.env["product.product"].search(row["link"]["domain"]) & self.products
+            for row in status["rows"]
+        }
+        # P1, P5: 0 on hand -> out. P2: 5 < rule min 10 -> low. P3: 50 > rule max 20 ->
+        # overstock. P4: 6 without rule, sold 4 in the last 90 days: 6 <= 180 days × 4 / 90
+        # = 8 -> adequate.
+        self.assertEqual(products["out"], self.p1 | self.p5)
+        self.assertEqual(products["low"], self.p2)
+        self.assertEqual(products["overstock"], self.p3)
+        self.assertEqual(products["adequate"], self.p4)
+        self.assertEqual(status["total"], sum(row["count"] for row in status["rows"]))
+
+    def test_figures_match_the_kpi_cards(self):
+        data = self._data(self.manager)
+        metrics = {
+            metric["code"]: metric["value"]
+            for metric in self.env["erpconnect.kpi"]
+            .with_user(self.manager)
+            .with_company(self.company)
+            .get_metrics(30)
+        }
+        self.assertEqual(metrics["revenue_total"], data["sales_trend"]["total_revenue"])
+        self.assertEqual(metrics["units_sold"], data["sales_trend"]["total_qty"])
+        counts = {row["key"]: row["count"] for row in data["stock_status"]["rows"]}
+        # Only the five products above existed "today" (2026-03-15): P1 and P5 are out of stock,
+        # P2 is low, P3 overstock, whatever the other products of the database.
+        self.assertEqual((counts["out"], counts["low"], counts["overstock"]), (2, 1, 1))
+        self.assertEqual(metrics["out_of_stock_count"], counts["out"])
+        self.assertEqual(metrics["low_stock_count"], counts["low"])
+        self.assertEqual(metrics["overstock_count"], counts["overstock"])
+
+    # ------------------------------------------------------------------ forecast chart
+
+    def test_forecast_chart_history(self):
+        chart = (
+            self.Dashboard.with_user(self.manager)
+            .with_company(self.company)
+            .get_product_forecast_chart(self.p1.id, history_days=7)
+        )
+        self.assertEqual(chart["product"]["id"], self.p1.id)
+        # 9 to 15 March; P1 sold 3 on the 13th and 1 on the 14th.
+        self.assertEqual(
+            [(point["date"], point["qty"]) for point in chart["history"]],
+            [
+                ("2026-03-09", 0.0),
+                ("2026-03-10", 0.0),
+                ("2026-03-11", 0.0),
+                ("2026-03-12", 0.0),
+                ("2026-03-13", 3.0),
+                ("2026-03-14", 1.0),
+                ("2026-03-15", 0.0),
+            ],
+        )
+        if not chart["forecast"]:
+            self.assertTrue(chart["message"])
+
+    def test_bad_arguments(self):
+        dashboard = self.Dashboard.with_user(self.manager)
+        for days in ("30", 0, -7, True, 10**6):
+            with self.assertRaises(UserError):
+                dashboard.get_dashboard_data(days)
+        with self.assertRaises(UserError):
+            dashboard.get_product_forecast_chart("1")
+        with self.assertRaises(UserError):
+            dashboard.get_product_forecast_chart(self.p5.id + 10**6)
+
+    def test_sections_explain_themselves(self):
+        data = self._data(self.manager)
+        for name in ("replenishment", "segment_matrix", "anomalies", "forecast"):
+            section = data[name]
+            self.assertIn("available", section)
+            if not section["available"]:
+                self.assertTrue(section["message"], name)
+
+
+@tagged("post_install", "-at_install")
+class TestErpconnectDashboardLayout(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.viewer = new_test_user(
+            cls.env, "layout_viewer", groups="erpconnect_ai.group_erpconnect_viewer"
+        )
+        cls.manager = new_test_user(
+            cls.env, "layout_manager", groups="erpconnect_ai.group_erpconnect_manager"
+        )
+        cls.Layout = cls.env["erpconnect.dashboard.layout"]
+
+    def test_role_defaults_differ(self):
+        viewer_layout = self.Layout.with_user(self.viewer).get_layout()
+        manager_layout = self.Layout.with_user(self.manager).get_layout()
+        self.assertTrue(viewer_layout["is_default"])
+        self.assertEqual(viewer_layout["panels"], VIEWER_DEFAULT["panels"])
+        self.assertEqual(manager_layout["panels"], MANAGER_DEFAULT["panels"])
+        self.assertEqual(manager_layout["panels"][0], "replenishment")
+        self.assertEqual(viewer_layout["refresh_interval"], 0)
+
+    def test_save_and_reset(self):
+        layout = self.Layout.with_user(self.viewer)
+        saved = layout.save_layout(
+            {"kpis": [], "panels": ["anomalies", "sales_trend"], "refresh_interval": 300}
+        )
+        self.assertEqual(
+            saved,
+            {
+                "kpis": [],
+                "panels": ["anomalies", "sales_trend"],
+                "refresh_interval": 300,
+                "is_default": False,
+            },
+        )
+        self.assertEqual(layout.get_layout()["panels"], ["anomalies", "sales_trend"])
+        # Saving again updates the one record of the user.
+        layout.save_layout({"kpis": [], "panels": ["forecast"]})
+        self.assertEqual(self.Layout.search_count([("user_id", "=", self.viewer.id)]), 1)
+        self.assertEqual(layout.get_layout()["panels"], ["forecast"])
+        # The manager's layout is untouched.
+        self.assertTrue(self.Layout.with_user(self.manager).get_layout()["is_default"])
+        reset = layout.reset_layout()
+        self.assertTrue(reset["is_default"])
+        self.assertEqual(reset["panels"], VIEWER_DEFAULT["panels"])
+        self.assertFalse(self.Layout.search([("user_id", "=", self.viewer.id)]))
+
+    def test_save_known_kpi(self):
+        catalog = self.Layout._kpi_catalog()
+        if not catalog:
+            with self.assertRaises(ValidationError):
+                self.Layout.with_user(self.viewer).save_layout({"kpis": ["revenue_total"]})
+            return
+        codes = [catalog[1]["code"], catalog[0]["code"]]
+        saved = self.Layout.with_user(self.viewer).save_layout({"kpis": codes, "panels": []})
+        self.assertEqual(saved["kpis"], codes)
+
+    def test_validation(self):
+        layout = self.Layout.with_user(self.viewer)
+        bad_layouts = [
+            ["sales_trend"],  # not an object
+            {"panels": ["no_such_panel"]},
+            {"kpis": ["no_such_kpi"]},
+            {"panels": ["forecast", "forecast"]},
+            {"panels": "forecast"},
+            {"panels": [1]},
+            {"refresh_interval": 42},
+            {"refresh_interval": True},
+            {"colour": "blue"},
+        ]
+        for bad in bad_layouts:
+            with self.subTest(layout=bad), self.assertRaises(ValidationError):
+                layout.save_layout(bad)
+        self.assertFalse(self.Layout.search([("user_id", "=", self.viewer.id)]))
+
+    def test_each_user_only_own_layout(self):
+        self.Layout.with_user(self.viewer).save_layout({"kpis": [], "panels": ["forecast"]})
+        record = self.Layout.search([("user_id", "=", self.viewer.id)])
+        as_manager = self.Layout.with_user(self.manager)
+        self.assertFalse(as_manager.search([]))
+        with self.assertRaises(AccessError):
+            as_manager.browse(record.id).read(["panel_names"])
+        with self.assertRaises(AccessError):
+            as_manager.browse(record.id).write({"panel_names": ["anomalies"]})
+        # Nor can a user make a layout for someone else.
+        with self.assertRaises(AccessError):
+            as_manager.create({"user_id": self.env.ref("base.user_admin").id, "panel_names": []})
+        self.assertEqual(record.panel_names, ["forecast"])

@@ -1,0 +1,371 @@
+from math import sqrt
+from statistics import NormalDist
+
+import pandas as pd
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.erpconnect_ai.models.analysis_input import AnalysisInput
+
+from .common import AS_OF, ErpconnectCase
+
+
+@tagged("post_install", "-at_install")
+class TestErpconnectReplenishment(ErpconnectCase):
+    """Reorder suggestions: values for known demand/stock/lead time, and the Manager actions."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._set_settings(stock_policy="days", safety_days=3)
+        cls.user_manager.groups_id = [Command.link(cls.env.ref("purchase.group_purchase_user").id)]
+        cls.products = cls.env["product.product"].create(
+            [
+                {
+                    "name": "Repl %s" % code,
+                    "is_storable": True,
+                    "standard_price": 2.0,
+                    "company_id": cls.company.id,
+                }
+                for code in ("P1", "P2", "P3", "P4", "P5", "P6")
+            ]
+        )
+        cls.p1, cls.p2, cls.p3, cls.p4, cls.p5, cls.p6 = cls.products
+        # (product, avg daily demand, on hand, incoming, lead time days, vendor)
+        cls.situations = [
+            (cls.p1, 4.0, 10.0, 0.0, 5.0, cls.vendor_a),
+            (cls.p2, 3.0, 35.0, 0.0, 4.0, cls.vendor_a),
+            (cls.p3, 4.0, 100.0, 0.0, 5.0, cls.vendor_a),
+            (cls.p4, 2.0, 6.0, 4.0, 10.0, cls.vendor_b),
+            (cls.p5, 1.0, 0.0, 0.0, 7.0, None),
+            (cls.p6, 5.0, 5.0, 0.0, 2.0, cls.vendor_a),
+        ]
+        cls.settings = cls.env["erpconnect.run"]._get_settings()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _inputs(self, situations, settings=None, summary=None):
+        """AnalysisInput of ``situations``: each product sold its daily demand every day of
+        the 60 days up to AS_OF; the forecast summary says the same demand."""
+        days = pd.date_range(end=AS_OF, periods=60, freq="D")
+        history = pd.DataFrame(
+            [
+                {"product_id": product.id, "date": day, "qty": demand, "amount": demand * 5.0}
+                for product, demand, *_rest in situations
+                for day in days
+            ]
+        )
+        products = pd.DataFrame(
+            [
+                {
+                    "product_id": product.id,
+                    "warehouse_id": self.warehouse.id,
+                    "on_hand": on_hand,
+                    "incoming": incoming,
+                    "forecasted": on_hand + incoming,
+                    "lead_time_days": lead_time,
+                    "vendor_id": vendor.id if vendor else 0,
+                    "list_price": 5.0,
+                    "standard_price": 2.0,
+                    "is_storable": True,
+                }
+                for product, _demand, on_hand, incoming, lead_time, vendor in situations
+            ]
+        )
+        if summary is None:
+            summary = pd.DataFrame(
+                [{"product_id": s[0].id, "daily_demand": s[1]} for s in situations]
+            )
+        return AnalysisInput(
+            company_id=self.company.id,
+            as_of=AS_OF,
+            settings=settings or self.settings,
+            history=history,
+            products=products,
+            warehouse_id=self.warehouse.id,
+            forecast_summary=summary,
+        )
+
+    def _publish(self, inputs):
+        """Stage and publish a run for ``inputs`` as the pipeline does; returns the run."""
+        run = self.env["erpconnect.run"].create({"company_id": self.company.id})
+        Replenishment = self.env["erpconnect.replenishment"].sudo().with_company(self.company)
+        Replenishment._run_step(run, inputs)
+        Replenishment._publish_run(run)
+        return run
+
+    def _suggestion(self, product):
+        return self.env["erpconnect.replenishment"].search(
+            [("product_id", "=", product.id), ("company_id", "=", self.company.id)]
+        )
+
+    # ------------------------------------------------------------------ values
+
+    def test_analysis_run_gives_hand_computed_suggestions(self):
+        """The whole pipeline on the company of common.py (moving average, days policy)."""
+        run = self.run_analysis()
+        self.assertEqual(run.status, "done", run.message)
+        # Steady: 4 a day → d = 4; vendor A delay 5; 3 safety days: ROP = 4·5 + 4·3 = 32.
+        # Position 40 on hand + 20 incoming = 60 ≥ 32: nothing to order; 60 / 4 = 15 days > 14
+        # → OK.
+        steady = self._suggestion(self.steady)
+        self.assertRecordValues(
+            steady,
+            [
+                {
+                    "avg_daily_demand": 4.0,
+                    "lead_time_days": 5.0,
+                    "reorder_point": 32.0,
+                    "on_hand_qty": 40.0,
+                    "incoming_qty": 20.0,
+                    "suggested_qty": 0.0,
+                    "days_of_coverage": 15.0,
+                    "urgency": "OK",
+                    "vendor_id": self.vendor_a.id,
+                    "warehouse_id": self.warehouse.id,
+                    "run_id": run.id,
+                }
+            ],
+        )
+        # Weekly: one Monday of 14 in the last 7 days → d = 2; no vendor → default lead time 7:
+        # ROP = 2·7 + 2·3 = 20; nothing on hand → order 20 now.
+        weekly = self._suggestion(self.weekly)
+        self.assertEqual(
+            (weekly.reorder_point, weekly.suggested_qty, weekly.urgency, weekly.vendor_id.id),
+            (20.0, 20.0, "ORDER_NOW", False),
+        )
+        # Dozen: nothing sold in the last 7 days → d = 0, ROP 0, never runs out.
+        dozen = self._suggestion(self.dozen)
+        self.assertEqual((dozen.reorder_point, dozen.urgency), (0.0, "OK"))
+        self.assertEqual(dozen.days_of_coverage, 9999.0)
+        self.assertFalse(self._suggestion(self.unsold), "no sale, no suggestion")
+        # Applying sets the reorder rule of the warehouse's stock location to 20/20.
+        weekly.with_user(self.user_manager).action_apply_to_reorder_rules()
+        rule = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "=", self.weekly.id), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(
+            (rule.location_id, rule.product_min_qty, rule.product_max_qty),
+            (self.warehouse.lot_stock_id, 20.0, 20.0),
+        )
+        with self.assertRaises(UserError):
+            weekly.with_user(self.user_manager).action_create_rfqs()
+
+    def test_days_policy_values(self):
+        self._publish(self._inputs(self.situations))
+        # P1: d 4, L 5, 3 safety days → SS = 4·3 = 12, ROP = 4·5 + 12 = 32 = order-up-to;
+        # position 10 < 32 → suggested 32 − 10 = 22, ORDER_NOW; coverage 10 / 4 = 2.5 days.
+        p1 = self._suggestion(self.p1)
+        self.assertRecordValues(
+            p1,
+            [
+                {
+                    "safety_stock": 12.0,
+                    "reorder_point": 32.0,
+                    "order_up_to": 32.0,
+                    "suggested_qty": 22.0,
+                    "suggested_value": 44.0,  # 22 × cost 2
+                    "days_of_coverage": 2.5,
+                    "urgency": "ORDER_NOW",
+                    "policy": "days",
+                    "vendor_id": self.vendor_a.id,
+                    "warehouse_id": self.warehouse.id,
+                    "state": "new",
+                }
+            ],
+        )
+        # P2: d 3, L 4 → ROP = 12 + 9 = 21; 35 ≥ 21 → nothing to order; 35 / 3 = 11.67 days ≤ 14
+        # → WATCH.
+        p2 = self._suggestion(self.p2)
+        self.assertEqual((p2.reorder_point, p2.suggested_qty, p2.urgency), (21.0, 0.0, "WATCH"))
+        self.assertAlmostEqual(p2.days_of_coverage, 35 / 3, places=1)
+        # P3: 100 / 4 = 25 days > 14 → OK.
+        self.assertEqual(self._suggestion(self.p3).urgency, "OK")
+        # P4: d 2, L 10 → ROP = 20 + 6 = 26; position = 6 on hand + 4 incoming = 10 → 16.
+        p4 = self._suggestion(self.p4)
+        self.assertEqual((p4.reorder_point, p4.suggested_qty), (26.0, 16.0))
+        self.assertEqual((p4.on_hand_qty, p4.incoming_qty, p4.urgency), (6.0, 4.0, "ORDER_NOW"))
+
+    def test_service_policy_uses_forecast_error_spread(self):
+        """σ of the daily forecast error comes from the 7-day 95% interval of the forecast."""
+        sigma = 2.0
+        summary = pd.DataFrame(
+            [
+                {
+                    "product_id": self.p1.id,
+                    "daily_demand": 4.0,
+                    "qty_7d": 28.0,
+                    "upper_7d": 28.0 + 1.96 * sqrt(7) * sigma,
+                }
+            ]
+        )
+        inputs = self._inputs(
+            self.situations[:1], dict(self.settings, stock_policy="service"), summary
+        )
+        inputs.segments = pd.DataFrame([{"product_id": self.p1.id, "abc": "A"}])
+        self._publish(inputs)
+        # Class A → 98% → z = Φ⁻¹(0.98); SS = z·σ·√L = z·2·√5; ROP = 4·5 + SS.
+        z = NormalDist().inv_cdf(0.98)
+        safety = z * sigma * sqrt(5)
+        suggestion = self._suggestion(self.p1)
+        self.assertEqual(suggestion.policy, "service")
+        self.assertAlmostEqual(suggestion.service_level, 0.98)
+        self.assertAlmostEqual(suggestion.safety_stock, safety, places=2)
+        self.assertAlmostEqual(suggestion.reorder_point, 20 + safety, places=2)
+        self.assertAlmostEqual(suggestion.suggested_qty, 20 + safety - 10, places=2)
+
+    def test_non_storable_and_unsold_products_get_no_suggestion(self):
+        inputs = self._inputs(self.situations[:2])
+        inputs.products.loc[inputs.products["product_id"] == self.p2.id, "is_storable"] = False
+        self._publish(inputs)
+        self.assertTrue(self._suggestion(self.p1))
+        self.assertFalse(self._suggestion(self.p2))
+        self.assertFalse(self._suggestion(self.p3))
+
+    # ------------------------------------------------------------------ staging
+
+    def test_staged_rows_are_hidden_until_published_and_replace_the_previous_run(self):
+        first = self._publish(self._inputs(self.situations))
+        Replenishment = self.env["erpconnect.replenishment"].sudo().with_company(self.company)
+        second = self.env["erpconnect.run"].create({"company_id": self.company.id})
+        Replenishment._run_step(second, self._inputs(self.situations[:2]))
+        # Staged, not published: people still see the first run's six suggestions.
+        current = Replenishment.search([("company_id", "=", self.company.id)])
+        self.assertEqual(current.run_id, first)
+        self.assertEqual(len(current), 6)
+        Replenishment._discard_run(second)
+        self.assertFalse(
+            Replenishment.with_context(active_test=False).search([("run_id", "=", second.id)])
+        )
+        self.assertEqual(len(Replenishment.search([("company_id", "=", self.company.id)])), 6)
+        third = self._publish(self._inputs(self.situations[:2]))
+        current = Replenishment.search([("company_id", "=", self.company.id)])
+        self.assertEqual(current.run_id, third)
+        self.assertEqual(current.product_id, self.p1 | self.p2)
+
+    # ------------------------------------------------------------------ actions
+
+    def test_apply_sets_reorder_rules(self):
+        self._publish(self._inputs(self.situations))
+        stock = self.warehouse.lot_stock_id
+        existing = self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.p2.id,
+                "company_id": self.company.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": stock.id,
+                "product_min_qty": 1.0,
+                "product_max_qty": 5.0,
+            }
+        )
+        suggestions = self._suggestion(self.p1) | self._suggestion(self.p2)
+        action = suggestions.with_user(self.user_manager).action_apply_to_reorder_rules()
+        rules = self.env["stock.warehouse.orderpoint"].search(
+            [("product_id", "in", (self.p1 | self.p2).ids), ("location_id", "=", stock.id)]
+        )
+        self.assertEqual(len(rules), 2, "one rule created for P1, P2's rule updated")
+        self.assertIn(existing, rules)
+        # min = ROP, max = order-up-to: P1 32/32 (computed above), P2 21/21.
+        by_product = {rule.product_id: rule for rule in rules}
+        self.assertEqual(
+            (by_product[self.p1].product_min_qty, by_product[self.p1].product_max_qty),
+            (32.0, 32.0),
+        )
+        self.assertEqual((existing.product_min_qty, existing.product_max_qty), (21.0, 21.0))
+        self.assertEqual(by_product[self.p1].warehouse_id, self.warehouse)
+        self.assertEqual(suggestions.mapped("state"), ["applied", "applied"])
+        self.assertEqual(suggestions.orderpoint_id, rules)
+        self.assertEqual(sorted(action["domain"][0][2]), sorted(rules.ids))
+
+    def test_create_rfqs_grouped_by_vendor(self):
+        self._publish(self._inputs(self.situations))
+        suggestions = (
+            self._suggestion(self.p1)
+            | self._suggestion(self.p3)  # OK, nothing to order: left out
+            | self._suggestion(self.p4)
+            | self._suggestion(self.p6)
+        )
+        action = suggestions.with_user(self.user_manager).action_create_rfqs()
+        orders = self.env["purchase.order"].browse(action["domain"][0][2])
+        self.assertEqual(len(orders), 2, "two vendors, two RFQs")
+        self.assertEqual(set(orders.mapped("state")), {"draft"})
+        lines = {
+            order.partner_id: {line.product_id: line.product_qty for line in order.order_line}
+            for order in orders
+        }
+        # P6: d 5, L 2 → ROP = 10 + 15 = 25, on hand 5 → 20. P1 22 and P4 16 as computed above.
+        self.assertEqual(lines[self.vendor_a], {self.p1: 22.0, self.p6: 20.0})
+        self.assertEqual(lines[self.vendor_b], {self.p4: 16.0})
+        self.assertEqual(orders.company_id, self.company)
+        self.assertEqual(orders.picking_type_id, self.warehouse.in_type_id)
+        self.assertEqual(self._suggestion(self.p3).state, "new")
+        self.assertEqual(self._suggestion(self.p1).purchase_order_id.partner_id, self.vendor_a)
+
+    def test_create_rfqs_without_vendor_creates_nothing(self):
+        self._publish(self._inputs(self.situations))
+        suggestions = self._suggestion(self.p1) | self._suggestion(self.p5)
+        orders_before = self.env["purchase.order"].search_count([])
+        with self.assertRaises(UserError) as caught:
+            suggestions.with_user(self.user_manager).action_create_rfqs()
+        self.assertIn(self.p5.display_name, str(caught.exception))
+        self.assertNotIn(self.p1.display_name, str(caught.exception))
+        self.assertEqual(self.env["purchase.order"].search_count([]), orders_before)
+        self.assertEqual(suggestions.mapped("state"), ["new", "new"])
+
+    def test_dismiss(self):
+        self._publish(self._inputs(self.situations))
+        suggestion = self._suggestion(self.p1)
+        suggestion.with_user(self.user_manager).action_dismiss()
+        self.assertEqual(suggestion.state, "dismissed")
+        with self.assertRaises(UserError):
+            suggestion.with_user(self.user_manager).action_create_rfqs()
+        listed = self.env["erpconnect.replenishment"].with_user(self.user_manager).get_suggestions()
+        self.assertNotIn(suggestion.id, [row["id"] for row in listed])
+
+    def test_viewer_cannot_act(self):
+        self._publish(self._inputs(self.situations))
+        suggestion = self._suggestion(self.p1).with_user(self.user_viewer)
+        self.assertEqual(suggestion.reorder_point, 32.0, "a Viewer reads suggestions")
+        for action in ("action_apply_to_reorder_rules", "action_create_rfqs", "action_dismiss"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(suggestion, action)()
+        with self.assertRaises(AccessError):
+            suggestion.write({"state": "dismissed"})
+        self.assertEqual(suggestion.state, "new")
+        self.assertFalse(suggestion.sudo().orderpoint_id)
+
+    # ------------------------------------------------------------------ JSON-RPC
+
+    def test_get_suggestions(self):
+        self._publish(self._inputs(self.situations))
+        rows = self.env["erpconnect.replenishment"].with_user(self.user_viewer).get_suggestions()
+        ours = [row for row in rows if row["company_id"] == self.company.id]
+        self.assertEqual(len(ours), 6)
+        urgencies = [row["urgency"] for row in ours]
+        self.assertEqual(urgencies, sorted(urgencies, key=["ORDER_NOW", "WATCH", "OK"].index))
+        p1 = next(row for row in ours if row["product_id"] == self.p1.id)
+        self.assertEqual(
+            (p1["reorder_point"], p1["suggested_qty"], p1["urgency"], p1["vendor_id"]),
+            (32.0, 22.0, "ORDER_NOW", self.vendor_a.id),
+        )
+        limited = (
+            self.env["erpconnect.replenishment"].with_user(self.user_viewer).get_suggestions(2)
+        )
+        self.assertEqual(len(limited), 2)
+        for bad in (0, -1, "10", 2.5, True, None, 10**6):
+            with self.subTest(limit=bad), self.assertRaises(ValidationError):
+                self.env["erpconnect.replenishment"].get_suggestions(limit=bad)
+
+    def test_empty_history_stages_nothing(self):
+        inputs = self._inputs(self.situations)
+        inputs.history = inputs.history.iloc[0:0]
+        run = self.env["erpconnect.run"].create({"company_id": self.company.id})
+        count = self.env["erpconnect.replenishment"].sudo()._run_step(run, inputs)
+        self.assertEqual(count, 0)
+        self.assertFalse(
+            self.env["erpconnect.replenishment"]
+            .with_context(active_test=False)
+            .search([("run_id", "=", run.id)])
+        )

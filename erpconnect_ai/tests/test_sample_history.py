@@ -1,0 +1,310 @@
+"""The sample company history: what the demo data loads and how the load action is guarded."""
+
+import datetime
+from unittest.mock import patch
+
+import numpy as np
+import pandas as pd
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
+
+from odoo.addons.erpconnect_ai.models import erpconnect_sample_history as sample_module
+from odoo.addons.erpconnect_ai.tools import generate_demand
+
+SAMPLE = sample_module.SAMPLE_PRODUCT_COUNT
+SEED = sample_module.SAMPLE_SEED
+
+
+@tagged("post_install", "-at_install")
+class TestSampleHistory(TransactionCase):
+    """Checks the history loaded with the demo data (loaded here when the demo was skipped)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True, tz="UTC"))
+        Loader = cls.env["erpconnect.sample.history"]
+        loaded = Loader._get_loaded_company_ids()
+        if loaded:
+            cls.company = cls.env["res.company"].browse(min(loaded))
+        else:  # installed without demo data: load it in this test transaction
+            cls.company = cls.env.company
+            Loader._load_sample_history()
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
+        catalogue, _history = generate_demand(SAMPLE, seed=SEED)
+        cls.products = cls.env["product.product"].search(
+            [
+                ("default_code", "in", catalogue["default_code"].tolist()),
+                ("company_id", "=", cls.company.id),
+            ]
+        )
+        cls.code_of = dict(zip(cls.products.ids, cls.products.mapped("default_code")))
+        # The history ends on the day the sample was loaded (today, or yesterday for a database
+        # installed just before midnight): regenerate the same frames for that day.
+        orders = cls.env["sale.order.line"]._read_group(
+            [("product_id", "in", cls.products.ids)], [], ["order_id:recordset"]
+        )[0][0]
+        cls.orders = orders
+        last = max(orders.mapped("date_order")).date()
+        cls.end_date = last
+        cls.catalogue, cls.history = generate_demand(SAMPLE, seed=SEED, end_date=last)
+        cls.catalogue["odoo_id"] = cls.catalogue["default_code"].map(
+            {code: pid for pid, code in cls.code_of.items()}
+        )
+        cls.daily = cls._daily_quantities()
+
+    @classmethod
+    def _daily_quantities(cls):
+        """Ordered quantity per product and order day, read back from the sales analysis."""
+        groups = cls.env["sale.report"]._read_group(
+            [("product_id", "in", cls.products.ids), ("state", "=", "sale")],
+            ["product_id", "date:day"],
+            ["product_uom_qty:sum"],
+        )
+        frame = pd.DataFrame(
+            [(product.id, pd.Timestamp(day), qty) for product, day, qty in groups],
+            columns=["product_id", "date", "qty"],
+        )
+        dates = pd.date_range(end=pd.Timestamp(cls.end_date), periods=730, freq="D")
+        return frame.pivot_table(
+            index="product_id", columns="date", values="qty", aggfunc="sum", fill_value=0.0
+        ).reindex(columns=dates, fill_value=0.0)
+
+    def _ids_of(self, mask):
+        return self.catalogue.loc[mask, "odoo_id"].astype(int).tolist()
+
+    # --- catalogue -------------------------------------------------------------------------
+    def test_catalogue_storable_products_with_vendor_and_lead_time(self):
+        self.assertEqual(len(self.products), SAMPLE)
+        self.assertGreaterEqual(len(self.products), 150)
+        self.assertTrue(all(self.products.mapped("is_storable")))
+        self.assertEqual(set(self.products.mapped("type")), {"consu"})
+        self.assertGreaterEqual(len(self.products.categ_id), 5)
+        for product in self.products:
+            seller = product.seller_ids
+            self.assertEqual(len(seller), 1, product.display_name)
+            self.assertTrue(seller.partner_id)
+            self.assertGreater(seller.delay, 0)
+        row = self.catalogue.iloc[0]
+        product = self.products.browse(int(row.odoo_id))
+        self.assertEqual(product.seller_ids.delay, row.lead_time_days)
+        self.assertAlmostEqual(product.list_price, row.list_price, places=2)
+
+    # --- sales -----------------------------------------------------------------------------
+    def test_history_spans_730_days_to_today(self):
+        dates = [d.date() for d in self.orders.mapped("date_order")]
+        today = fields.Date.context_today(self.env.user)
+        # 730 days including today: the first day is today - 729 (± 1 around midnight).
+        self.assertLessEqual(abs((min(dates) - (today - datetime.timedelta(days=729))).days), 1)
+        self.assertLessEqual(abs((max(dates) - today).days), 1)
+        self.assertEqual(set(self.orders.mapped("state")), {"sale"})
+
+    def test_line_totals_per_product_match_the_generator(self):
+        groups = self.env["sale.order.line"]._read_group(
+            [("product_id", "in", self.products.ids)],
+            ["product_id"],
+            ["product_uom_qty:sum", "qty_delivered:sum", "price_subtotal:sum", "__count"],
+        )
+        expected = self.history.groupby("product_id").agg(
+            qty=("qty", "sum"), amount=("amount", "sum"), lines=("qty", "size")
+        )
+        by_code = self.catalogue.set_index("default_code")["product_id"]
+        self.assertEqual(len(groups), len(expected))
+        for product, qty, delivered, subtotal, count in groups:
+            generated = expected.loc[by_code[product.default_code]]
+            self.assertEqual(qty, generated.qty, product.display_name)
+            self.assertEqual(delivered, qty)
+            self.assertAlmostEqual(subtotal, generated.amount, places=2)
+            self.assertEqual(count, generated.lines)
+        # The sales analysis report sees the same quantities and revenue.
+        report = self.env["sale.report"]._read_group(
+            [("product_id", "in", self.products.ids), ("state", "=", "sale")],
+            [],
+            ["product_uom_qty:sum", "price_subtotal:sum"],
+        )[0]
+        self.assertEqual(report[0], self.history["qty"].sum())
+        self.assertAlmostEqual(report[1], self.history["amount"].sum(), places=1)
+
+    def test_orders_are_delivered_with_done_pickings_and_moves(self):
+        orders = self.orders.sorted("id")[:50]
+        for order in orders:
+            self.assertEqual(order.delivery_status, "full")
+            self.assertEqual(order.picking_ids.state, "done")
+            self.assertEqual(order.picking_ids.location_dest_id.usage, "customer")
+            for line in order.order_line:
+                self.assertEqual(line.move_ids.state, "done")
+                self.assertEqual(line.move_ids.quantity, line.product_uom_qty)
+                self.assertEqual(line.move_ids.move_line_ids.quantity, line.product_uom_qty)
+            total = sum(order.order_line.mapped("price_subtotal"))
+            self.assertAlmostEqual(order.amount_untaxed, total, places=2)
+            self.assertAlmostEqual(order.amount_total, total, places=2)
+        # One order per customer and day.
+        keys = [(o.partner_id.id, o.date_order.date()) for o in self.orders]
+        self.assertEqual(len(keys), len(set(keys)))
+
+    def test_recomputing_stored_fields_changes_nothing(self):
+        """The SQL-inserted values are what Odoo's own computations give."""
+        orders = self.orders.sorted("id")[-20:] | self.orders.sorted("id")[:20]
+        # validity_date is computed from *today* at creation; the history keeps its own dates.
+        skip = {"validity_date"}
+        records = [
+            orders,
+            orders.order_line,
+            orders.picking_ids,
+            orders.order_line.move_ids,
+            orders.order_line.move_ids.move_line_ids,
+        ]
+        for recordset in records:
+            names = [
+                name
+                for name, field in recordset._fields.items()
+                if field.store and field.compute and name not in skip
+            ]
+            before = {name: recordset.mapped(name) for name in names}
+            for name in names:
+                self.env.add_to_compute(recordset._fields[name], recordset)
+            recordset._recompute_recordset(names)
+            for name in names:
+                self.assertEqual(recordset.mapped(name), before[name], f"{recordset._name}.{name}")
+
+    def test_order_form_opens(self):
+        order = self.orders.sorted("id")[-1]
+        form = Form(order)
+        self.assertEqual(form.name, order.name)
+        self.assertEqual(len(form.order_line), len(order.order_line))
+
+    # --- patterns --------------------------------------------------------------------------
+    def test_spare_parts_are_intermittent(self):
+        spares = self._ids_of(self.catalogue["profile"] == "intermittent")
+        self.assertGreaterEqual(len(spares), 10)
+        zero_share = (self.daily.loc[spares] == 0).mean(axis=1)
+        # 30-90 % of the 730 days without a sale for every spare part.
+        self.assertTrue(zero_share.between(0.3, 0.9).all(), zero_share.describe())
+
+    def test_new_products_sell_for_30_to_60_days(self):
+        new = self._ids_of(self.catalogue["profile"] == "new")
+        self.assertGreaterEqual(len(new), 5)
+        for product_id in new:
+            sold = self.daily.loc[product_id]
+            first = sold[sold > 0].index.min().date()
+            # Days from the first sale to the last day, both included.
+            self.assertTrue(30 <= (self.end_date - first).days + 1 <= 60, (product_id, first))
+
+    def test_fast_movers_sell_less_at_the_weekend(self):
+        fast = self._ids_of(self.catalogue["profile"] == "fast")
+        weekend = self.daily.columns.day_of_week >= 5
+        for product_id in fast:
+            series = self.daily.loc[product_id]
+            self.assertGreater(series[~weekend].mean(), 2 * series[weekend].mean())
+
+    def test_stock_today_has_out_of_stock_and_overstocked_items(self):
+        out = self._ids_of(self.catalogue["stock_status"] == "out_of_stock")
+        over = self._ids_of(self.catalogue["stock_status"] == "overstock")
+        self.assertTrue(out and over)
+        products = self.products.with_company(self.company)
+        for product in products.browse(out):
+            self.assertEqual(product.qty_available, 0)
+            # It sold in the last 90 days: the shelf is empty, the demand is not.
+            self.assertGreater(self.daily.loc[product.id].iloc[-90:].sum(), 0)
+        for product in products.browse(over):
+            recent = self.daily.loc[product.id].iloc[-28:].mean()
+            # 180-400 days of cover (at least 50 units for near-dead items).
+            self.assertTrue(
+                product.qty_available >= 150 * recent or product.qty_available >= 50,
+                (product.display_name, product.qty_available, recent),
+            )
+        on_hand = dict(zip(self.catalogue["odoo_id"], self.catalogue["on_hand"]))
+        for product in products:
+            self.assertEqual(product.qty_available, on_hand[product.id])
+
+    def test_planted_spike_stands_out_from_its_neighbours(self):
+        events = self.history[self.history["event"].isin(["spike", "drop"])]
+        self.assertGreaterEqual((events["event"] == "spike").sum(), 3)
+        self.assertGreaterEqual((events["event"] == "drop").sum(), 1)
+        odoo_id = self.catalogue.set_index("product_id")["odoo_id"]
+        for row in events.itertuples():
+            series = self.daily.loc[int(odoo_id[row.product_id])]
+            at = series.index.get_loc(row.date)
+            neighbours = [at + 7 * k for k in (-3, -2, -1, 1, 2, 3) if 0 <= at + 7 * k < 730]
+            usual = float(np.median(series.iloc[neighbours]))
+            if row.event == "spike":
+                self.assertGreater(series.iloc[at], 3 * usual)
+            else:
+                self.assertLess(series.iloc[at], 0.3 * usual)
+
+
+@tagged("post_install", "-at_install")
+class TestSampleHistoryAction(TransactionCase):
+    """The "Load Sample History" action: managers only, empty companies only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.empty_company = cls.env["res.company"].create({"name": "ERPConnect Empty Co"})
+        groups = "base.group_user,erpconnect_ai.group_erpconnect_%s"
+        cls.manager = new_test_user(
+            cls.env,
+            login="erpc_sample_manager",
+            groups=groups % "manager",
+            company_id=cls.empty_company.id,
+            company_ids=[Command.set(cls.empty_company.ids)],
+        )
+        cls.viewer = new_test_user(
+            cls.env,
+            login="erpc_sample_viewer",
+            groups=groups % "viewer",
+            company_id=cls.empty_company.id,
+            company_ids=[Command.set(cls.empty_company.ids)],
+        )
+
+    def _loader(self, user):
+        return self.env["erpconnect.sample.history"].with_user(user).with_company(user.company_id)
+
+    def test_viewer_cannot_load(self):
+        with self.assertRaises(AccessError):
+            self._loader(self.viewer).action_load_sample_history()
+        action = self.env.ref("erpconnect_ai.erpconnect_sample_history_action_load")
+        with self.assertRaises(AccessError):
+            action.with_user(self.viewer).with_company(self.empty_company).run()
+
+    def test_loading_twice_is_refused(self):
+        with patch.object(sample_module, "SAMPLE_PRODUCT_COUNT", 12):
+            result = self._loader(self.manager).action_load_sample_history()
+        self.assertEqual(result["params"]["type"], "success")
+        loaded = self.env["erpconnect.sample.history"]._get_loaded_company_ids()
+        self.assertIn(self.empty_company.id, loaded)
+        products = self.env["product.product"].search([("company_id", "=", self.empty_company.id)])
+        self.assertEqual(len(products), 12)
+        orders = self.env["sale.order"].search([("company_id", "=", self.empty_company.id)])
+        self.assertTrue(orders)
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        with self.assertRaisesRegex(UserError, "already loaded"):
+            self._loader(self.manager).action_load_sample_history()
+
+    def test_company_with_sales_is_refused(self):
+        partner = self.env["res.partner"].create({"name": "Existing customer"})
+        product = self.env["product.product"].create({"name": "Existing product"})
+        order = (
+            self.env["sale.order"]
+            .with_company(self.empty_company)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.empty_company.id,
+                    "order_line": [Command.create({"product_id": product.id})],
+                }
+            )
+        )
+        order.action_confirm()
+        with self.assertRaisesRegex(UserError, "already has confirmed sales"):
+            self._loader(self.manager).action_load_sample_history()
+
+    def test_company_without_warehouse_is_refused(self):
+        self.env["stock.warehouse"].search([("company_id", "=", self.empty_company.id)]).write(
+            {"active": False}
+        )
+        with self.assertRaisesRegex(UserError, "no warehouse"):
+            self._loader(self.manager).sudo()._load_company_history(5)
