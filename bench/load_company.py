@@ -14,7 +14,7 @@ sample history that the addon's demo data already put in the main company. The d
 main company by default (the demo users' company), or into ``--company NAME`` (created when it
 does not exist, with its warehouse).
 
-Usage, from the repository root (about 10-15 minutes for 10,000 products on 2 cores)::
+Usage, from the repository root (about 10 minutes for 10,000 products on 2 busy cores)::
 
     PGPASSWORD=odoo createdb -h 127.0.0.1 -U odoo -T erp_base erp_bench_10k
     /opt/odoo18-venv/bin/python /opt/odoo18/odoo-bin --addons-path=/opt/odoo18/addons,$PWD \\

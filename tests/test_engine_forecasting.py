@@ -312,3 +312,44 @@ def test_moving_average_by_name_is_the_classic_baseline():
     values = np.r_[np.ones(30), np.zeros(20), np.full(7, 7.0)]
     lines = forecast(daily(values), horizon_days=2, method="moving_average")
     np.testing.assert_allclose(lines["qty"], 7.0)  # mean of the last 7 days
+
+
+# --- automatic choice -----------------------------------------------------------------------------
+
+
+def test_demand_classes_follow_syntetos_boylan():
+    smooth = [5.0, 6.0, 4.0, 5.0] * 7  # every day, sizes 4-6: ADI 1, CV2 0.02
+    erratic = [1.0, 30.0] * 14  # every day, CV2 = (14.5 / 15.5) ** 2 = 0.875
+    intermittent = [4.0, 0.0, 0.0] * 9 + [4.0]  # ADI 28 / 10 = 2.8, CV2 0
+    lumpy = [1.0, 0.0, 0.0, 30.0] * 7  # ADI 2, CV2 0.875
+    history = pd.concat(
+        [daily(values, i + 1) for i, values in enumerate([smooth, erratic, intermittent, lumpy])]
+    )
+    matrix = forecasting.daily_matrix(history)
+    np.testing.assert_array_equal(forecasting.demand_classes(matrix), [0, 1, 2, 3])
+
+
+def _study_with_scores(mase, classes):
+    """A backtest study with given one-fold MASE (methods x products) and demand classes."""
+    study = object.__new__(forecasting._Study)
+    study._metrics = {}
+    for name, values in zip(["a", "b", "c"], mase):
+        study._metrics[(name, "mase")] = np.array([values], dtype=float)
+        study._metrics[(name, "mae")] = np.array([values], dtype=float)
+    study.classes = np.asarray(classes)
+    return study
+
+
+def test_auto_takes_the_class_method_unless_a_product_is_clearly_better_with_its_own():
+    n_products = 23
+    mase = np.array([[1.0] * n_products, [0.9] * n_products, [1.2] * n_products])
+    mase[0, 3] = 0.5  # 0.5 <= 0.6 x 0.9 = 0.54: product 3 keeps method a
+    mase[0, 4] = 0.6  # 0.6 > 0.54: product 4 takes its class's method b
+    mase[:, 21] = [1.0, 0.95, 0.8]  # alone in its class: the overall best b; 0.8 > 0.57
+    mase[:, 22] = np.nan  # no fold: the class's method, not scored
+    classes = [0] * 21 + [2, 0]
+    choice, scored = _study_with_scores(mase, classes).choose(["a", "b", "c"])
+    expected = [1] * n_products
+    expected[3] = 0
+    np.testing.assert_array_equal(choice, expected)
+    assert scored[:22].all() and not scored[22]

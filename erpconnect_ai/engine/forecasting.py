@@ -14,8 +14,11 @@ How a forecast is made (:func:`forecast_products`):
    and compared with what was sold. A fold counts for a product when it had at least
    ``MIN_HISTORY_DAYS`` days since its first sale before the origin. All methods run on the whole
    matrix at all origins at once, the final forecast being one more origin.
-3. ``auto`` keeps per product the method with the lowest mean MASE over its folds (the MAE when
-   the MASE is undefined, e.g. a constant history).
+3. ``auto`` evaluates every method and keeps, per product, the method of its demand class
+   (smooth, erratic, intermittent, lumpy: :func:`demand_classes`) with the lowest mean backtest
+   MASE over the class's products, unless the product's own best method has a MASE at most 0.6
+   times that one (``OVERRIDE_RATIO``). Three folds per product are too few to choose among nine
+   methods reliably: in the benchmark the per-product argmin was worse than this pooled choice.
 4. Intervals (95 %) come from the backtest errors of the method kept for each product
    (:mod:`engine.intervals`: quantiles of the errors scaled by each product's seasonal-naive MAE,
    pooled over the products that kept the same method), so that they cover about 95 % of what
@@ -28,9 +31,10 @@ Fallbacks, reported in ``warning`` (never an exception):
   method ``moving_average``;
 * fewer than ``MIN_HISTORY_DAYS`` days since the first sale: the classic 7-day moving average
   with its interval (method ``moving_average``);
-* too little history for any backtest fold: ``auto`` uses ``ets`` (``DEFAULT_METHOD``) and
-  intervals pooled from the products that have folds, or point ± 1.96 σ of the daily demand since
-  the first sale when no product has any;
+* too little history for any backtest fold: ``auto`` uses the method of the product's demand class
+  (``ets``, ``DEFAULT_METHOD``, when no product has folds) and intervals pooled from the products
+  that have folds, or point ± 1.96 σ of the daily demand since the first sale when no product
+  has any;
 * history rows whose quantity is not a number are ignored (the product's warning says how many).
 
 Summary totals: ``qty_7d``, ``qty_30d``, ``qty_90d`` (and their bounds) are the sums of the first
@@ -53,6 +57,7 @@ from .history import daily_matrix
 from .methods import METHODS, run_methods
 from .methods._common import first_sale
 from .polynomial import forecast_with_models, polynomial_forecast
+from .replenishment import ADI_LIMIT, CV2_LIMIT, demand_statistics
 
 METHOD_NAMES = (*METHODS, "auto")
 #: Classic methods whose own interval (point ± 1.96 σ) is kept when they are asked for by name.
@@ -62,8 +67,6 @@ MAX_HISTORY_DAYS = 1096
 MAX_HORIZON_DAYS = 730
 MIN_HISTORY_DAYS = 14
 FOLD_STEP_DAYS = 28
-INTERMITTENT_INTERVAL = 1.32
-ERRATIC_CV2 = 0.49
 MIN_CLASS_PRODUCTS = 20
 OVERRIDE_RATIO = 0.6
 SCALE_DAYS = 91
@@ -154,22 +157,15 @@ def _not_a_number_rows(history, product_ids):
 # --- backtest -------------------------------------------------------------------------------------
 
 
-def demand_classes(insample):
-    """Syntetos-Boylan-Croston class of each product from its history since the first sale
-    (NaN before it): 0 smooth, 1 erratic, 2 intermittent, 3 lumpy.
-
-    Intermittent when the average interval between demands exceeds 1.32 days, erratic when the
-    squared coefficient of variation of the non-zero demands exceeds 0.49.
-    """
-    observed = np.isfinite(insample)
-    sold = np.nan_to_num(insample) > 0
-    demands = sold.sum(axis=1)
-    interval = observed.sum(axis=1) / np.maximum(demands, 1)
-    sizes = np.where(sold, insample, 0.0)
-    mean = sizes.sum(axis=1) / np.maximum(demands, 1)
-    variance = (sizes**2).sum(axis=1) / np.maximum(demands, 1) - mean**2
-    cv2 = np.where(mean > 0, np.maximum(variance, 0.0) / np.maximum(mean, 1e-12) ** 2, 0.0)
-    return 2 * (interval > INTERMITTENT_INTERVAL) + (cv2 > ERRATIC_CV2)
+def demand_classes(matrix):
+    """Syntetos-Boylan-Croston class of each product of a demand matrix: 0 smooth, 1 erratic,
+    2 intermittent, 3 lumpy (intermittent: average inter-demand interval above 1.32 days; erratic:
+    squared coefficient of variation of the non-zero demands above 0.49, as computed by
+    :func:`engine.replenishment.demand_statistics`). Products without a sale are smooth."""
+    stats = demand_statistics(matrix)
+    intermittent = stats["adi"].to_numpy(dtype=float, na_value=0.0) > ADI_LIMIT
+    erratic = stats["cv2"].to_numpy(dtype=float, na_value=0.0) > CV2_LIMIT
+    return 2 * intermittent + erratic
 
 
 def _fold_origins(n_days, horizon, folds):
@@ -216,6 +212,9 @@ class _Study:
             else np.zeros((0, n_products))
         )
         self.final_scale = intervals.error_scale(self.insample[:, -SCALE_DAYS:])
+        # Demand classes from the days before the first origin (no look-ahead in the backtest).
+        known = self.origins[0] if self.origins else n_days
+        self.classes = demand_classes(replace(matrix, qty=self.qty[:, :known]))
         self._metrics = {}
 
     def point(self, name):
@@ -265,7 +264,7 @@ class _Study:
         comparable = np.isfinite(mase).all(axis=0)
         default = names.index(DEFAULT_METHOD) if DEFAULT_METHOD in names else 0
         overall = mase[:, comparable].mean(axis=1).argmin() if comparable.any() else default
-        classes = demand_classes(self.insample)
+        classes = self.classes
         class_method = np.full(len(classes), overall)
         for label in np.unique(classes):
             members = (classes == label) & comparable

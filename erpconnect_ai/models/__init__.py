@@ -1,6 +1,7 @@
 from . import erpconnect_dashboard
 from . import erpconnect_dashboard_layout
 from . import erpconnect_data_source
+from . import erpconnect_result_mixin
 from . import erpconnect_run
 from . import erpconnect_run_step
 from . import erpconnect_forecast
@@ -11,3 +12,5 @@ from . import erpconnect_segment_matrix
 from . import erpconnect_replenishment
 from . import erpconnect_anomaly
 from . import product_product
+from . import erpconnect_kpi
+from . import sale_order

@@ -31,23 +31,14 @@ class ErpconnectAnomaly(models.Model):
 
     _name = "erpconnect.anomaly"
     _description = "ERPConnect AI sales anomaly"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["erpconnect.result.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
 
-    active = fields.Boolean(
-        default=True,
-        help="Unset while the anomaly is staged by an analysis run that is not finished.",
-    )
+    # Not required, and kept when old runs are cleaned up: an anomaly carries what people wrote.
     run_id = fields.Many2one(
-        "erpconnect.run",
-        string="Analysis run",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        help="Last run that found this anomaly.",
+        required=False, ondelete="set null", help="Last run that found this anomaly."
     )
-    company_id = fields.Many2one("res.company", required=True, index=True)
     product_id = fields.Many2one(
         "product.product", required=True, index=True, ondelete="cascade", check_company=True
     )

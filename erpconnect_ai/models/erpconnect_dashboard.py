@@ -62,10 +62,7 @@ class ErpconnectDashboard(models.AbstractModel):
         layout_model = self.env["erpconnect.dashboard.layout"]
         layout = layout_model.get_layout()
         kpi_catalog = layout_model._kpi_catalog()
-        # One query for the sales of the period and of the stock status' trailing window.
-        window = self._period(max(days, kpi_formulas.DEAD_STOCK_DAYS))
-        sales = self._sales_rows(company, window["date_from"], window["date_to"])
-        period_sales = [row for row in sales if row["date"] >= period["date_from"]]
+        period_sales = self._sales_rows(company, period["date_from"], period["date_to"])
         top_products = self._top_products(period_sales, company, period)
         return {
             "days": days,
@@ -83,7 +80,7 @@ class ErpconnectDashboard(models.AbstractModel):
             "kpis": self._kpi_cards(layout["kpis"], days),
             "sales_trend": self._sales_trend(period_sales, company, period),
             "top_products": top_products,
-            "stock_status": self._stock_status(company, sales),
+            "stock_status": self._stock_status(company),
             "forecast": self._forecast_picker(company, top_products),
             "replenishment": self._replenishment(company),
             "segment_matrix": self._segment_matrix(company),
@@ -124,9 +121,12 @@ class ErpconnectDashboard(models.AbstractModel):
         if isinstance(product_id, bool) or not isinstance(product_id, int):
             raise UserError(self.env._("The product must be given by its id (an integer)."))
         history_days = self._check_days(history_days)
-        product = self.env["product.product"].browse(product_id).exists()
+        # search, not browse: the record rules apply (another company's product is not found).
+        product = self.env["product.product"].search([("id", "=", product_id)])
         if not product:
-            raise UserError(self.env._("Product %(id)s does not exist.", id=product_id))
+            raise UserError(
+                self.env._("Product %(id)s does not exist or you cannot read it.", id=product_id)
+            )
         company = self.env.company
         period = self._period(history_days)
         rows = self._sales_rows(
@@ -233,27 +233,31 @@ class ErpconnectDashboard(models.AbstractModel):
 
     # ------------------------------------------------------------------ sales (one query)
 
-    def _sales_rows(self, company, date_from, date_to, product_ids=None):
+    def _sales_rows(self, company, date_from, date_to, product_ids=None, by_day=True):
         """Confirmed sales from ``date_from`` to ``date_to`` (UTC days, inclusive) per day and
-        product: ``[{"date", "product_id", "qty", "revenue"}]``.
+        product: ``[{"date", "product_id", "qty", "revenue"}]`` (per product only, ``date``
+        None, when ``by_day`` is false).
 
         The lines are those the KPI service counts (``erpconnect.kpi._confirmed_lines_sql``),
         quantities in the product's unit, revenue in the company currency, so that these figures
         add up to the KPI cards. One aggregate query; a dashboard viewer sees totals, not the
         orders (the links behind them open the orders only for users who may read them).
         """
+        if "erpconnect.kpi" not in self.env:
+            return []
         Kpi = self.env["erpconnect.kpi"]
         start = datetime.combine(date_from, time.min)
         end = datetime.combine(date_to + timedelta(days=1), time.min)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT so.date_order::date, l.product_id, SUM(%(qty)s),
+                SELECT %(day)s, l.product_id, SUM(%(qty)s),
                        SUM(l.price_subtotal / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0
                                                    ELSE so.currency_rate END)
                 %(lines)s
                  GROUP BY 1, 2
                 """,
+                day=SQL("so.date_order::date") if by_day else SQL("NULL::date"),
                 qty=Kpi._in_product_unit(SQL("l.product_uom_qty")),
                 lines=Kpi._confirmed_lines_sql(
                     SimpleNamespace(company=company), start, end, product_ids
@@ -357,7 +361,7 @@ class ErpconnectDashboard(models.AbstractModel):
 
     # ------------------------------------------------------------------ stock status
 
-    def _stock_status(self, company, sales):
+    def _stock_status(self, company):
         """Active storable products of the company (or shared) counted as out of stock, low,
         adequate or overstock, by the definitions of the KPI service's stock KPIs so that the
         counts match its cards:
@@ -370,8 +374,7 @@ class ErpconnectDashboard(models.AbstractModel):
         - adequate: the others. A product both low and overstock (possible through the two
           sources) is counted low.
 
-        ``sales`` are the sales rows (per day and product) of at least the last
-        ``DEAD_STOCK_DAYS`` days. Each count links to its products.
+        Each count links to its products.
         """
         products = (
             self.env["product.product"]
@@ -398,13 +401,10 @@ class ErpconnectDashboard(models.AbstractModel):
         on_hand = dict.fromkeys(products.ids, 0.0)
         on_hand.update((product.id, qty) for product, qty in quants if product.id in on_hand)
         rule_min, rule_max, reorder_point = self._stock_levels(company)
-        since = fields.Date.today() - timedelta(days=kpi_formulas.DEAD_STOCK_DAYS - 1)
-        sold = defaultdict(float)
-        for row in sales:
-            if row["date"] >= since:
-                sold[row["product_id"]] += row["qty"]
+        trailing = self._period(kpi_formulas.DEAD_STOCK_DAYS)
+        sold = self._sales_rows(company, trailing["date_from"], trailing["date_to"], by_day=False)
         daily_sales = {
-            pid: max(qty, 0.0) / kpi_formulas.DEAD_STOCK_DAYS for pid, qty in sold.items()
+            row["product_id"]: max(row["qty"], 0.0) / kpi_formulas.DEAD_STOCK_DAYS for row in sold
         }
         groups = {"out": [], "low": [], "adequate": [], "overstock": []}
         for pid, qty in on_hand.items():

@@ -26,6 +26,7 @@ class ErpconnectForecast(models.Model):
     """
 
     _name = "erpconnect.forecast"
+    _inherit = ["erpconnect.result.mixin"]
     _description = "ERPConnect AI demand forecast"
     _order = "qty_30d desc, id"
     _rec_name = "product_id"
@@ -37,11 +38,6 @@ class ErpconnectForecast(models.Model):
     # Products of a failed batch that, failing alone with the batch's error, make it systematic.
     _erpconnect_systematic_failures = 3
 
-    active = fields.Boolean(
-        default=True,
-        index=True,
-        help="Forecasts staged by a running analysis stay inactive until it is published.",
-    )
     product_id = fields.Many2one(
         "product.product",
         required=True,
@@ -54,10 +50,6 @@ class ErpconnectForecast(models.Model):
         related="product_id.categ_id", string="Product Category", store=True, index=True
     )
     uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
-    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    run_id = fields.Many2one(
-        "erpconnect.run", required=True, index=True, readonly=True, ondelete="cascade"
-    )
     method = fields.Selection(
         [(code, label) for code, label in FORECAST_METHODS if code != "auto"],
         required=True,
@@ -281,20 +273,6 @@ class ErpconnectForecast(models.Model):
         if summary is not None:
             self._report_warnings(run, summary)
         return 0 if summary is None else len(summary)
-
-    @api.model
-    def _publish_run(self, run):
-        """Make ``run``'s forecasts current: drop the company's older ones, activate these."""
-        forecasts = self.with_context(active_test=False)
-        forecasts.search(
-            [("company_id", "=", run.company_id.id), ("run_id", "!=", run.id)]
-        ).unlink()
-        forecasts.search([("run_id", "=", run.id)]).write({"active": True})
-
-    @api.model
-    def _discard_run(self, run):
-        """Remove the forecasts ``run`` staged."""
-        self.with_context(active_test=False).search([("run_id", "=", run.id)]).unlink()
 
     # ------------------------------------------------------------------------------------------
     # Forecast step internals

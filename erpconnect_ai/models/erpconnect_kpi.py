@@ -50,11 +50,19 @@ _cache = {}
 _cache_lock = threading.Lock()
 
 
-def _clear_cache(dbname):
-    """Forget the cached KPIs of database ``dbname``."""
+def _clear_cache(dbname, company_ids=None):
+    """Forget the cached KPIs of database ``dbname`` (of the companies ``company_ids``)."""
     with _cache_lock:
-        for key in [key for key in _cache if key[0] == dbname]:
-            del _cache[key]
+        for key in list(_cache):
+            if key[0] == dbname and (company_ids is None or key[1] in company_ids):
+                del _cache[key]
+
+
+def _pending_companies(pending):
+    """``(company_ids,)`` to clear at the end of a transaction: all when one call said all."""
+    if None in pending:
+        return (None,)
+    return (frozenset().union(*pending),)
 
 
 class _Scope:
@@ -232,19 +240,23 @@ class ErpconnectKpi(models.AbstractModel):
     # Cache
     # ------------------------------------------------------------------------------------------
     @api.model
-    def _invalidate_kpi_cache(self):
-        """Drop the cached KPIs of this database, now and again when the transaction ends.
+    def _invalidate_kpi_cache(self, company_ids=None):
+        """Drop the cached KPIs of this database (of ``company_ids`` only, when given), now and
+        again when the transaction ends.
 
-        Called when new sales are confirmed (``sale.order``) and when an analysis run finishes
-        (``erpconnect.run``). Other worker processes keep theirs for at most ``CACHE_TTL`` s.
+        Called when sales are confirmed or cancelled (``sale.order``) and when an analysis run
+        finishes (``erpconnect.run``). Other worker processes keep theirs for at most
+        ``CACHE_TTL`` seconds.
         """
         cr = self.env.cr
-        _clear_cache(cr.dbname)
-        if not cr.postcommit.data.get("erpconnect_kpi_invalidate"):
-            cr.postcommit.data["erpconnect_kpi_invalidate"] = True
+        companies = frozenset(company_ids) if company_ids is not None else None
+        _clear_cache(cr.dbname, companies)
+        pending = cr.postcommit.data.setdefault("erpconnect_kpi_invalidate", set())
+        if not pending:
             dbname = cr.dbname
-            cr.postcommit.add(lambda: _clear_cache(dbname))
-            cr.postrollback.add(lambda: _clear_cache(dbname))
+            for callbacks in (cr.postcommit, cr.postrollback):
+                callbacks.add(lambda: _clear_cache(dbname, *_pending_companies(pending)))
+        pending.add(companies)
 
     @api.model
     def _cached_values(self, company, key, bounds, codes):
@@ -292,8 +304,8 @@ class ErpconnectKpi(models.AbstractModel):
 
     def _confirmed_lines_sql(self, scope, start, end, product_ids=None):
         """``FROM ... WHERE ...`` of the product lines of the company's confirmed orders dated in
-        ``[start, end)``; aliases ``l`` (line), ``so``, ``rp`` (customer), ``pp``, ``pt``, ``lu``
-        (line unit), ``pu`` (product unit)."""
+        ``[start, end)``; aliases ``l`` (line), ``so``, ``pp``, ``pt``, ``lu`` (line unit), ``pu``
+        (product unit)."""
         product_filter = (
             SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL()
         )
@@ -301,8 +313,10 @@ class ErpconnectKpi(models.AbstractModel):
             """
               FROM sale_order_line l
               JOIN sale_order so ON so.id = l.order_id
-              JOIN res_partner rp ON rp.id = so.partner_id
-              %(products)s
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              LEFT JOIN uom_uom lu ON lu.id = l.product_uom
+              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
              WHERE so.company_id = %(company)s
                AND so.state = 'sale'
                AND so.date_order >= %(start)s
@@ -315,32 +329,22 @@ class ErpconnectKpi(models.AbstractModel):
             start=start,
             end=end,
             product_filter=product_filter,
-            products=self._product_joins_sql("l", "lu"),
         )
 
     @staticmethod
-    def _product_joins_sql(alias, unit):
-        """Joins of the product (``pp``, ``pt``), the unit of the row aliased ``alias``
-        (aliased ``unit``) and the product's unit (``pu``)."""
-        alias, unit = SQL.identifier(alias), SQL.identifier(unit)
+    def _line_revenue_sql():
+        """SQL of a line's untaxed revenue in the company currency (``l`` line, ``so`` order)."""
         return SQL(
-            """
-            JOIN product_product pp ON pp.id = %(alias)s.product_id
-            JOIN product_template pt ON pt.id = pp.product_tmpl_id
-            LEFT JOIN uom_uom %(unit)s ON %(unit)s.id = %(alias)s.product_uom
-            LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
-            """,
-            alias=alias,
-            unit=unit,
+            "l.price_subtotal::float8 / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0"
+            " ELSE so.currency_rate::float8 END"
         )
 
     @staticmethod
-    def _in_product_unit(quantity, unit="lu"):
-        """SQL of ``quantity`` (in the unit aliased ``unit``) converted to the product's unit."""
+    def _in_product_unit(quantity):
+        """SQL of a line's ``quantity`` (in the line's unit) converted to the product's unit."""
         return SQL(
-            "(%s::float8 * COALESCE(pu.factor::float8 / NULLIF(%s.factor, 0)::float8, 1.0))",
+            "(%s::float8 * COALESCE(pu.factor::float8 / NULLIF(lu.factor, 0)::float8, 1.0))",
             quantity,
-            SQL.identifier(unit),
         )
 
     def _unit_cost_sql(self, scope):
@@ -447,7 +451,8 @@ class ErpconnectKpi(models.AbstractModel):
                 product_filter=quant_filter,
             )
         )
-        qty = SQL("%s * %s", self._in_product_unit(SQL("m.quantity"), "mu"), cost)
+        # product_qty: the quantity of a done move in the product's unit
+        qty = SQL("m.product_qty::float8 * %s", cost)
         moves = self.env.execute_query(
             SQL(
                 """
@@ -458,7 +463,7 @@ class ErpconnectKpi(models.AbstractModel):
                   FROM stock_move m
                   JOIN stock_location sl ON sl.id = m.location_id
                   JOIN stock_location dl ON dl.id = m.location_dest_id
-                  %(products)s
+                  JOIN product_product pp ON pp.id = m.product_id
                  WHERE m.company_id = %(company)s
                    AND m.state = 'done'
                    AND m.date >= %(start)s
@@ -467,7 +472,6 @@ class ErpconnectKpi(models.AbstractModel):
                  GROUP BY 1, 2
                 """,
                 key=key,
-                products=self._product_joins_sql("m", "mu"),
                 bucket=self._bucket_sql(scope, SQL("m.date")),
                 qty=qty,
                 company=scope.company.id,
@@ -627,13 +631,13 @@ class ErpconnectKpi(models.AbstractModel):
         qty = self._in_product_unit(SQL("l.product_uom_qty"))
         return SQL(
             """
-            SUM(l.price_subtotal::float8 / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0
-                                                    ELSE so.currency_rate::float8 END),
+            SUM(%(revenue)s),
             SUM(%(qty)s * COALESCE(%(cost)s, 0)::float8),
             SUM(%(qty)s),
             SUM(%(qty)s) FILTER (WHERE l.qty_delivered_method = 'stock_move'),
             SUM(%(delivered)s) FILTER (WHERE l.qty_delivered_method = 'stock_move')
             """,
+            revenue=self._line_revenue_sql(),
             qty=qty,
             cost=self._unit_cost_sql(scope),
             delivered=self._in_product_unit(SQL("l.qty_delivered")),
@@ -858,7 +862,9 @@ class ErpconnectKpi(models.AbstractModel):
             SQL(
                 """
                 SELECT l.product_id, %s, %s,
-                       COUNT(DISTINCT l.order_id), COUNT(DISTINCT rp.commercial_partner_id)
+                       COUNT(DISTINCT l.order_id),
+                       COUNT(DISTINCT (SELECT rp.commercial_partner_id FROM res_partner rp
+                                        WHERE rp.id = so.partner_id))
                 %s
                  GROUP BY 1, 2
                 """,

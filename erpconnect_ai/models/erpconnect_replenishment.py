@@ -31,19 +31,11 @@ class ErpconnectReplenishment(models.Model):
 
     _name = "erpconnect.replenishment"
     _description = "ERPConnect AI reorder suggestion"
-    _inherit = ["mail.thread"]
+    _inherit = ["erpconnect.result.mixin", "mail.thread"]
     _order = "urgency_rank, days_of_coverage, id"
     _rec_name = "product_id"
     _check_company_auto = True
 
-    active = fields.Boolean(
-        default=True,
-        help="Unset while the suggestion is staged by an analysis run that is not finished.",
-    )
-    run_id = fields.Many2one(
-        "erpconnect.run", string="Analysis run", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     product_id = fields.Many2one(
         "product.product", required=True, index=True, ondelete="cascade", check_company=True
@@ -56,6 +48,12 @@ class ErpconnectReplenishment(models.Model):
     on_hand_qty = fields.Float("On hand", digits="Product Unit of Measure")
     incoming_qty = fields.Float(
         "Incoming", digits="Product Unit of Measure", help="Quantity already on its way in."
+    )
+    rfq_qty = fields.Float(
+        "In draft RFQs",
+        digits="Product Unit of Measure",
+        help="Quantity in requests for quotation not confirmed yet: counted as ordered, so that "
+        "an RFQ made from a suggestion is not suggested again.",
     )
     avg_daily_demand = fields.Float(
         "Avg daily demand", digits="Product Unit of Measure", help="Forecast demand per day."
@@ -141,8 +139,8 @@ class ErpconnectReplenishment(models.Model):
 
         Applying suggestions is the ERPConnect Manager's job (write access on suggestions,
         checked first); the rules are then written as superuser, as Odoo's replenishment
-        report creates them for Inventory users, so that a Manager with Inventory / User rights
-        can apply. Returns the rules' list action (or True for a user who cannot read rules).
+        report creates them for Inventory users, so that a Manager needs no Inventory right.
+        Returns the rules' list action (or True for a user who cannot read rules).
         """
         self.check_access("write")
         suggestions = self._actionable()
@@ -333,13 +331,14 @@ class ErpconnectReplenishment(models.Model):
 
             {"id", "product_id", "product_name", "default_code", "company_id", "warehouse_id",
              "warehouse_name", "vendor_id", "vendor_name", "uom", "on_hand", "incoming",
-             "avg_daily_demand", "lead_time_days", "safety_stock", "reorder_point",
-             "order_up_to", "suggested_qty", "suggested_value", "days_of_coverage",
-             "urgency", "state"}
+             "in_draft_rfqs", "avg_daily_demand", "lead_time_days", "safety_stock",
+             "reorder_point", "order_up_to", "suggested_qty", "suggested_value",
+             "days_of_coverage", "urgency", "state"}
 
             ``vendor_id``/``warehouse_id`` are ``False`` when unknown; only suggestions in state
-            ``new`` are listed (applied and dismissed ones are decided). ``days_of_coverage`` is
-            9999 for a product without demand.
+            ``new`` are listed (applied and dismissed ones are decided). Stock counted as ordered
+            is ``incoming`` (receipts) plus ``in_draft_rfqs`` (RFQs not confirmed yet);
+            ``days_of_coverage`` is 9999 for a product without demand.
         :raises ValidationError: when ``limit`` is not an integer between 1 and 5000.
         """
         if (
@@ -371,6 +370,7 @@ class ErpconnectReplenishment(models.Model):
                 "uom": s.product_uom_id.name,
                 "on_hand": s.on_hand_qty,
                 "incoming": s.incoming_qty,
+                "in_draft_rfqs": s.rfq_qty,
                 "avg_daily_demand": s.avg_daily_demand,
                 "lead_time_days": s.lead_time_days,
                 "safety_stock": s.safety_stock,
@@ -423,7 +423,17 @@ class ErpconnectReplenishment(models.Model):
             default_lead_time=settings["default_lead_time"],
         )
         result = result.merge(
-            items[["product_id", "warehouse_id", "vendor_id", "stock", "incoming", "unit_cost"]],
+            items[
+                [
+                    "product_id",
+                    "warehouse_id",
+                    "vendor_id",
+                    "stock",
+                    "incoming_moves",
+                    "rfq_qty",
+                    "unit_cost",
+                ]
+            ],
             on="product_id",
             how="left",
         )
@@ -436,7 +446,8 @@ class ErpconnectReplenishment(models.Model):
                 "warehouse_id": int(row.warehouse_id) or False,
                 "vendor_id": int(row.vendor_id) or False,
                 "on_hand_qty": row.stock,
-                "incoming_qty": row.incoming,
+                "incoming_qty": row.incoming_moves,
+                "rfq_qty": row.rfq_qty,
                 "avg_daily_demand": row.avg_daily_demand,
                 "lead_time_days": row.lead_time_days,
                 "safety_stock": row.safety_stock,
@@ -458,8 +469,9 @@ class ErpconnectReplenishment(models.Model):
     def _replenishment_items(self, inputs):
         """Engine input for ``inputs``: one row per storable product with sales history.
 
-        Columns ``product_id, warehouse_id, vendor_id, stock, incoming, lead_time_days,
-        unit_cost, avg_daily_demand, demand_std, adi, cv2, abc``.
+        Columns ``product_id, warehouse_id, vendor_id, stock, incoming_moves, rfq_qty,
+        incoming`` (= incoming moves + draft RFQs, what the engine counts as ordered),
+        ``lead_time_days, unit_cost, avg_daily_demand, demand_std, adi, cv2, abc``.
         """
         products = inputs.products
         if inputs.history.empty or products.empty:
@@ -476,13 +488,18 @@ class ErpconnectReplenishment(models.Model):
             items = items.merge(segments[["product_id", "abc"]], on="product_id", how="left")
         else:
             items["abc"] = None
+        rfq = self._draft_rfq_quantities(inputs.company_id, items["product_id"].tolist())
+        rfq_qty = items["product_id"].map(rfq).fillna(0.0).astype(float)
+        incoming_moves = items["incoming"].fillna(0.0).astype(float)
         return pd.DataFrame(
             {
                 "product_id": items["product_id"].astype("int64"),
                 "warehouse_id": items["warehouse_id"].fillna(0).astype("int64"),
                 "vendor_id": items["vendor_id"].fillna(0).astype("int64"),
                 "stock": items["on_hand"].astype(float),
-                "incoming": items["incoming"].fillna(0.0).astype(float),
+                "incoming_moves": incoming_moves,
+                "rfq_qty": rfq_qty,
+                "incoming": incoming_moves + rfq_qty,
                 "lead_time_days": items["lead_time_days"].astype(float),
                 "unit_cost": items["standard_price"].fillna(0.0).astype(float),
                 "avg_daily_demand": items["avg_daily_demand"].astype(float),
@@ -492,6 +509,21 @@ class ErpconnectReplenishment(models.Model):
                 "abc": items["abc"].astype(object).where(items["abc"].notna(), None),
             }
         )
+
+    @api.model
+    def _draft_rfq_quantities(self, company_id, product_ids):
+        """``{product_id: qty}`` (product unit) in the company's RFQs not confirmed yet (draft,
+        sent, to approve): one grouped read for all products."""
+        groups = self.env["purchase.order.line"]._read_group(
+            [
+                ("company_id", "=", company_id),
+                ("state", "in", ("draft", "sent", "to approve")),
+                ("product_id", "in", product_ids),
+            ],
+            ["product_id"],
+            ["product_uom_qty:sum"],
+        )
+        return {product.id: qty for product, qty in groups}
 
     @api.model
     def _demand_frame(self, inputs):
@@ -533,29 +565,6 @@ class ErpconnectReplenishment(models.Model):
                 "cv2": frame["cv2"],
             }
         )
-
-    @api.model
-    def _publish_run(self, run):
-        """Make the rows staged by ``run`` for the run's company (``run.company_id``) current
-        and drop the company's other rows."""
-        everything = self.with_context(active_test=False)
-        company = run.company_id
-        everything.search([("company_id", "=", company.id), ("run_id", "!=", run.id)]).unlink()
-        everything.search([("company_id", "=", company.id), ("run_id", "=", run.id)]).write(
-            {"active": True}
-        )
-
-    @api.model
-    def _discard_run(self, run):
-        """Remove the rows ``run`` staged for its company (failed or killed run); the current
-        results stay."""
-        self.with_context(active_test=False).search(
-            [
-                ("company_id", "=", run.company_id.id),
-                ("run_id", "=", run.id),
-                ("active", "=", False),
-            ]
-        ).unlink()
 
 
 def _coverage_days(value):

@@ -6,11 +6,13 @@ import time
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
+import psycopg2
 import pytz
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, config
+from odoo.tools import SQL, config, mute_logger
+from odoo.tools.sql import index_exists
 
 _logger = logging.getLogger(__name__)
 
@@ -53,6 +55,13 @@ SETTINGS_SPEC = {
 }
 SETTINGS_PREFIX = "erpconnect_ai."
 
+# "Run analysis now" runs in the HTTP request for catalogues up to this many active goods and hands
+# bigger ones to the cron worker (ir.config_parameter erpconnect_ai.inline_run_max_products;
+# 0 queues every manual run). bench/pipeline_bench.py: 1,000 products take about 30 s on 2 busy
+# cores, within Odoo's default request limits (limit_time_cpu 60 s, limit_time_real 120 s).
+INLINE_RUN_MAX_PRODUCTS = 1000
+QUEUE_CRON_XMLID = "erpconnect_ai.ir_cron_erpconnect_run_queued"
+
 # Runs older than this are removed by the autovacuum (the last successful one of each company
 # is kept whatever its age: its results are the current ones).
 RUN_RETENTION_DAYS = 180
@@ -90,7 +99,7 @@ class ErpconnectRun(models.Model):
         default="manual",
     )
     status = fields.Selection(
-        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
         required=True,
         readonly=True,
         index=True,
@@ -108,6 +117,16 @@ class ErpconnectRun(models.Model):
     warnings = fields.Text(readonly=True)
     settings_snapshot = fields.Text("Settings used", readonly=True)
     forecast_count = fields.Integer("Forecasts", compute="_compute_forecast_count")
+
+    def init(self):
+        # At most one queued run per company: two "Run analysis now" clicks queue one run.
+        if not index_exists(self.env.cr, "erpconnect_run_one_queued_per_company"):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX erpconnect_run_one_queued_per_company"
+                    " ON erpconnect_run (company_id) WHERE status = 'queued'"
+                )
+            )
 
     @api.depends("company_id", "started_at")
     def _compute_display_name(self):
@@ -143,30 +162,60 @@ class ErpconnectRun(models.Model):
     # Public API
     # ------------------------------------------------------------------------------------------
     def action_run_analysis(self):
-        """Run the analysis now for each company of the user's context and wait for it.
+        """Run the analysis now for each company of the user's context, or queue it.
 
         Button "Run analysis now" (ERPConnect AI managers), also over JSON-RPC, e.g.
         ``execute_kw(db, uid, password, "erpconnect.run", "action_run_analysis", [[]])``; the
-        records it is called on are ignored. The analysis of every company in
-        ``context["allowed_company_ids"]`` (default: the user's current company) runs in this
-        request; a failing company gets a failed run with its message, not an exception.
+        records it is called on are ignored. Each company in ``context["allowed_company_ids"]``
+        (default: the user's current company) is analysed in this request when its catalogue
+        has at most ``_get_inline_max_products()`` active goods; a bigger catalogue would exceed
+        the request's time limits, so its run is queued (status ``queued``) for the cron
+        "ERPConnect AI: queued analyses", which a cron worker starts at once. A failing company
+        gets a failed run with its message, not an exception.
 
-        :return: a window action showing the new run(s)
+        :return: a window action showing the new run(s); when a run was queued, a
+            ``display_notification`` client action saying so, with that window action as
+            ``params["next"]``
         :raise AccessError: the user is not an ERPConnect AI manager
-        :raise UserError: an analysis of one of these companies is already running
+        :raise UserError: an analysis of one of these companies is already running or queued
         """
         if not self.env.user.has_group("erpconnect_ai.group_erpconnect_manager"):
             raise AccessError(self.env._("Only ERPConnect AI managers can run an analysis."))
-        runs = self.browse()
+        runs = queued = self.browse()
         # The pipeline writes results no user edits by hand: it runs as superuser, once the
         # caller's right to start it has been checked above.
         runner = self.sudo()
         with ExitStack() as locks:
             for company in self.env.companies:
                 locks.enter_context(runner._analysis_lock(company))
+                runner._check_not_queued(company)
             for company in self.env.companies:
-                runs |= runner.with_company(company)._run_company(company, "manual")
-        return runs.with_env(self.env)._get_records_action(name=self.env._("Analysis runs"))
+                company_runner = runner.with_company(company)
+                if company_runner._count_catalogue(company) > runner._get_inline_max_products():
+                    queued |= company_runner._queue_run(company)
+                else:
+                    runs |= company_runner._run_company(company, "manual")
+        action = (runs | queued).with_env(self.env)._get_records_action(
+            name=self.env._("Analysis runs")
+        )
+        if not queued:
+            return action
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Analysis queued"),
+                "message": self.env._(
+                    "The catalogue of %(companies)s is too big to be analysed while you wait: "
+                    "the analysis was queued and a background worker starts it now. Its result "
+                    "will appear in Analysis runs.",
+                    companies=", ".join(queued.company_id.mapped("name")),
+                ),
+                "sticky": False,
+                "next": action,
+            },
+        }
 
     @api.model
     def get_health(self):
@@ -271,6 +320,28 @@ class ErpconnectRun(models.Model):
         self.env["ir.cron"]._notify_progress(done=processed, remaining=0)
 
     @api.model
+    def _cron_run_queued_analyses(self):
+        """Start the queued runs ("Run analysis now" on a big catalogue), oldest first.
+
+        A company whose analysis is running keeps its queued run for the next call (the
+        nightly cron also takes it over); the cron is triggered again in a minute.
+        """
+        queued = self.sudo().search([("status", "=", "queued")], order="id")
+        processed = 0
+        for company in queued.company_id:
+            try:
+                with self._analysis_lock(company):
+                    run = self.sudo().with_company(company)._run_company(company, "manual")
+            except UserError as error:
+                _logger.info("ERPConnect AI: %s", error.args[0])
+                self.env.ref(QUEUE_CRON_XMLID)._trigger(
+                    fields.Datetime.now() + timedelta(minutes=1)
+                )
+                continue
+            processed += run.products_processed
+        self.env["ir.cron"]._notify_progress(done=processed, remaining=0)
+
+    @api.model
     def _get_cron_companies(self):
         """Companies the nightly analysis covers: all of them."""
         return self.env["res.company"].sudo().search([("id", "!=", 0)], order="id")
@@ -303,11 +374,64 @@ class ErpconnectRun(models.Model):
             yield
 
     def _run_company(self, company, trigger):
-        """Create and execute the run of ``company``; the caller holds its lock."""
+        """Execute the run of ``company`` (its queued run, else a new one with ``trigger``);
+        the caller holds its lock."""
         self._fail_interrupted_runs(company)
-        run = self.create({"company_id": company.id, "trigger": trigger})
+        run = self.search([("company_id", "=", company.id), ("status", "=", "queued")], limit=1)
+        if run:
+            run.write({"status": "running", "started_at": fields.Datetime.now()})
+        else:
+            run = self.create({"company_id": company.id, "trigger": trigger})
         run._checkpoint()
         run._execute()
+        return run
+
+    @api.model
+    def _get_inline_max_products(self):
+        """Largest catalogue (active goods) that "Run analysis now" analyses in the request."""
+        value = self.env["ir.config_parameter"].sudo().get_param(
+            SETTINGS_PREFIX + "inline_run_max_products"
+        )
+        try:
+            return max(0, int(value)) if value not in (None, False, "") else INLINE_RUN_MAX_PRODUCTS
+        except ValueError:
+            return INLINE_RUN_MAX_PRODUCTS
+
+    @api.model
+    def _count_catalogue(self, company):
+        """Active goods ``company`` can sell (its own and shared ones): the size of its run."""
+        return (
+            self.env["product.product"]
+            .sudo()
+            .search_count([("type", "=", "consu"), ("company_id", "in", [company.id, False])])
+        )
+
+    def _check_not_queued(self, company):
+        """:raise UserError: a run of ``company`` is queued already."""
+        if self.search_count([("company_id", "=", company.id), ("status", "=", "queued")]):
+            raise UserError(self._already_queued_message(company))
+
+    def _already_queued_message(self, company):
+        return self.env._(
+            "An analysis of %(company)s is already queued: a background worker will start it "
+            "shortly. Its result will appear in Analysis runs.",
+            company=company.name,
+        )
+
+    def _queue_run(self, company):
+        """Queue a manual run of ``company`` for the cron worker and wake the cron up.
+
+        :raise UserError: another request queued one at the same time
+        """
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                run = self.create(
+                    {"company_id": company.id, "trigger": "manual", "status": "queued"}
+                )
+                run.flush_recordset()
+        except psycopg2.errors.UniqueViolation:
+            raise UserError(self._already_queued_message(company)) from None
+        self.env.ref(QUEUE_CRON_XMLID)._trigger()
         return run
 
     def _fail_interrupted_runs(self, company):

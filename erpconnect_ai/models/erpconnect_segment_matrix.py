@@ -18,19 +18,12 @@ class ErpconnectSegmentMatrix(models.Model):
     """
 
     _name = "erpconnect.segment.matrix"
+    _inherit = ["erpconnect.result.mixin"]
     _description = "ERPConnect AI ABC/XYZ matrix cell"
     _order = "company_id, abc, xyz"
     _rec_name = "segment"
     _check_company_auto = True
 
-    active = fields.Boolean(
-        default=True,
-        help="Unset while the cell is staged by an analysis run that is not finished.",
-    )
-    run_id = fields.Many2one(
-        "erpconnect.run", string="Analysis run", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     abc = fields.Selection(ABC_CLASSES, string="ABC", required=True, index=True)
     xyz = fields.Selection(XYZ_CLASSES, string="XYZ", required=True, index=True)
@@ -140,27 +133,6 @@ class ErpconnectSegmentMatrix(models.Model):
             as_of=as_of,
             lookback_days=lookback_days,
         )
-
-    @api.model
-    def _publish_run(self, run):
-        """Make the cells staged by ``run`` for the run's company current; drop the others."""
-        everything = self.with_context(active_test=False)
-        company = run.company_id
-        everything.search([("company_id", "=", company.id), ("run_id", "!=", run.id)]).unlink()
-        everything.search([("company_id", "=", company.id), ("run_id", "=", run.id)]).write(
-            {"active": True}
-        )
-
-    @api.model
-    def _discard_run(self, run):
-        """Remove the cells staged by ``run`` for the run's company (failed or killed run)."""
-        self.with_context(active_test=False).search(
-            [
-                ("company_id", "=", run.company_id.id),
-                ("run_id", "=", run.id),
-                ("active", "=", False),
-            ]
-        ).unlink()
 
 
 def cell_figures(cell):

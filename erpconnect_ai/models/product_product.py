@@ -40,6 +40,7 @@ class ProductProduct(models.Model):
         ABC_CLASSES,
         string="ABC class",
         company_dependent=True,
+        copy=False,
         groups="erpconnect_ai.group_erpconnect_viewer",
         help="A: the products that make most of the revenue; C: the long tail.",
     )
@@ -47,6 +48,7 @@ class ProductProduct(models.Model):
         XYZ_CLASSES,
         string="XYZ class",
         company_dependent=True,
+        copy=False,
         groups="erpconnect_ai.group_erpconnect_viewer",
         help="X: steady weekly demand; Y: variable; Z: erratic (by coefficient of variation).",
     )
@@ -54,12 +56,14 @@ class ProductProduct(models.Model):
         SEGMENTS,
         string="ABC/XYZ segment",
         company_dependent=True,
+        copy=False,
         groups="erpconnect_ai.group_erpconnect_viewer",
     )
     erpconnect_revenue = fields.Float(
         string="Segment revenue",
         digits="Product Price",
         company_dependent=True,
+        copy=False,
         groups="erpconnect_ai.group_erpconnect_viewer",
         help="Revenue over the analysis look-back window, in the company currency.",
     )
@@ -67,6 +71,7 @@ class ProductProduct(models.Model):
         string="Demand CV",
         digits=(16, 3),
         company_dependent=True,
+        copy=False,
         groups="erpconnect_ai.group_erpconnect_viewer",
         help="Coefficient of variation of the weekly demand (standard deviation / mean).",
     )
@@ -76,6 +81,7 @@ class ProductProduct(models.Model):
         "product_id",
         "matrix_id",
         string="ABC/XYZ cells",
+        copy=False,
         groups="erpconnect_ai.group_erpconnect_viewer",
     )
 

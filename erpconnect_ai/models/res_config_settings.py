@@ -3,6 +3,9 @@ from odoo.exceptions import ValidationError
 
 from .erpconnect_run import FORECAST_METHODS, SETTINGS_PREFIX, SETTINGS_SPEC
 
+# Classic ABC thresholds of each mode: (A, B) shares of products, or of revenue.
+ABC_DEFAULT_THRESHOLDS = {"rank": (0.2, 0.5), "pareto": (0.8, 0.95)}
+
 ADMIN_GROUP = "erpconnect_ai.group_erpconnect_admin"
 
 
@@ -94,12 +97,16 @@ class ResConfigSettings(models.TransientModel):
     )
     erpconnect_abc_a = fields.Float(
         "ABC threshold A",
+        help="Share of products (ranked by revenue) that are A, or in Pareto mode the share of "
+        "revenue the A products make.",
         config_parameter=SETTINGS_PREFIX + "abc_a",
         default=_default("abc_a"),
         groups=ADMIN_GROUP,
     )
     erpconnect_abc_b = fields.Float(
         "ABC threshold B",
+        help="Cumulative share of products that are A or B, or in Pareto mode the cumulative "
+        "share of revenue of the A and B products.",
         config_parameter=SETTINGS_PREFIX + "abc_b",
         default=_default("abc_b"),
         groups=ADMIN_GROUP,
@@ -130,6 +137,14 @@ class ResConfigSettings(models.TransientModel):
         default=_default("z_threshold"),
         groups=ADMIN_GROUP,
     )
+
+    @api.onchange("erpconnect_abc_mode")
+    def _onchange_erpconnect_abc_mode(self):
+        """The thresholds mean shares of products (rank) or of revenue (Pareto): switching the
+        mode puts back that mode's classic thresholds (20%/50% of products, 80%/95% of revenue)."""
+        thresholds = ABC_DEFAULT_THRESHOLDS.get(self.erpconnect_abc_mode)
+        if thresholds:
+            self.erpconnect_abc_a, self.erpconnect_abc_b = thresholds
 
     @api.constrains(*("erpconnect_" + key for key in SETTINGS_SPEC))
     def _check_erpconnect_settings(self):

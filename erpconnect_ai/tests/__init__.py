@@ -10,3 +10,5 @@ from . import test_erpconnect_anomaly
 from . import test_erpconnect_segment_matrix
 from . import test_product_segmentation
 from . import test_access_rights
+from . import test_dashboard_tour
+from . import test_erpconnect_kpi

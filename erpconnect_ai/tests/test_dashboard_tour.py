@@ -64,8 +64,10 @@ class TestDashboardUnitJs(HttpCase):
     """The dashboard's Hoot unit tests (static/tests/*.test.js) in Chromium."""
 
     def test_hoot_unit_tests(self):
+        # Only this addon's suites: the filter is the exact (quoted) string "@erpconnect_ai/".
         self.browser_js(
-            "/web/tests?headless&loglevel=2&preset=desktop&timeout=15000&filter=erpconnect_ai",
+            "/web/tests?headless&loglevel=2&preset=desktop&timeout=15000"
+            "&filter=%22%40erpconnect_ai%2F%22",
             "",
             "",
             login="admin",

@@ -6,10 +6,10 @@ class TestDemoUsers(HttpCase):
     """The three demo accounts log in and see only what their ERPConnect AI role allows."""
 
     DEMO_USERS = {
-        # login: (password, expected erpconnect groups, sees Configuration menu)
-        "viewer@erp.com": ("viewer123", {"viewer"}, False),
-        "manager@erp.com": ("manager123", {"viewer", "manager"}, False),
-        "admin@erp.com": ("admin123", {"viewer", "manager", "admin"}, True),
+        # login: (password, expected erpconnect groups, sees Configuration, sees Settings)
+        "viewer@erp.com": ("viewer123", {"viewer"}, False, False),
+        "manager@erp.com": ("manager123", {"viewer", "manager"}, True, False),
+        "admin@erp.com": ("admin123", {"viewer", "manager", "admin"}, True, True),
     }
 
     def _menu_ids(self, user):
@@ -19,7 +19,8 @@ class TestDemoUsers(HttpCase):
     def test_demo_users_log_in_with_their_role(self):
         root = self.env.ref("erpconnect_ai.menu_erpconnect_root")
         configuration = self.env.ref("erpconnect_ai.menu_erpconnect_configuration")
-        for login, (password, roles, sees_configuration) in self.DEMO_USERS.items():
+        settings = self.env.ref("erpconnect_ai.res_config_settings_menu")
+        for login, (password, roles, sees_configuration, sees_settings) in self.DEMO_USERS.items():
             with self.subTest(login=login):
                 user = self.env["res.users"].search([("login", "=", login)])
                 self.assertEqual(len(user), 1, "demo user %s is missing" % login)
@@ -35,6 +36,7 @@ class TestDemoUsers(HttpCase):
                 menu_ids = self._menu_ids(user)
                 self.assertIn(root.id, menu_ids)
                 self.assertEqual(configuration.id in menu_ids, sees_configuration)
+                self.assertEqual(settings.id in menu_ids, sees_settings)
 
     def test_wrong_password_is_refused(self):
         uid = self.xmlrpc_common.authenticate(

@@ -622,12 +622,14 @@ class TestErpconnectKpi(TransactionCase):
             self.kpi(company=self.company_b).get_metrics(days=30)
             self.assertEqual(len(calls), 3, "another company has its own entry")
 
-            # A confirmed sale empties the cache: 3 × 100 more revenue today
+            # A confirmed sale empties the company's cache: 3 × 100 more revenue today
             self._sell("04-30", self.bob, [(self.product_a, 3, 100)])
             metrics = {entry["code"]: entry["value"] for entry in self.kpi().get_metrics(days=30)}
             self.assertEqual(len(calls), 4)
             self.assertEqual(metrics["revenue_total"], 3220.0)  # 2920 + 300
             self.assertEqual(metrics["order_count"], 6)
+            self.kpi(company=self.company_b).get_metrics(days=30)
+            self.assertEqual(len(calls), 4, "company B's entry is kept")
 
             # Entries expire after CACHE_TTL seconds
             self.kpi().get_metrics(days=30)

@@ -303,6 +303,28 @@ class TestErpconnectReplenishment(ErpconnectCase):
         self.assertEqual(self._suggestion(self.p3).state, "new")
         self.assertEqual(self._suggestion(self.p1).purchase_order_id.partner_id, self.vendor_a)
 
+    def test_draft_rfqs_count_as_ordered_in_the_next_run(self):
+        self._publish(self._inputs(self.situations))
+        self._suggestion(self.p1).with_user(self.user_manager).action_create_rfqs()
+        self._publish(self._inputs(self.situations))
+        # P1: the draft RFQ of 22 makes the position 10 + 22 = 32, not below the ROP 32: nothing
+        # more to order; 32 / 4 = 8 days of coverage ≤ 14 → WATCH.
+        p1 = self._suggestion(self.p1)
+        self.assertRecordValues(
+            p1,
+            [
+                {
+                    "rfq_qty": 22.0,
+                    "incoming_qty": 0.0,
+                    "suggested_qty": 0.0,
+                    "days_of_coverage": 8.0,
+                    "urgency": "WATCH",
+                    "state": "new",
+                }
+            ],
+        )
+        self.assertEqual(self._suggestion(self.p4).rfq_qty, 0.0)
+
     def test_create_rfqs_without_vendor_creates_nothing(self):
         self._publish(self._inputs(self.situations))
         suggestions = self._suggestion(self.p1) | self._suggestion(self.p5)

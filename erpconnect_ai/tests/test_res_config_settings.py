@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import ErpconnectCase
 
@@ -36,6 +36,14 @@ class TestErpconnectSettings(ErpconnectCase):
         self.assertEqual(settings["service_level_a"], 0.99)
         # Untouched keys keep their values (set by the base class or the defaults).
         self.assertEqual(settings["xyz_x"], 0.3)
+
+    def test_switching_abc_mode_puts_back_its_classic_thresholds(self):
+        # Rank mode: 20% / 50% of the products; Pareto mode: 80% / 95% of the revenue.
+        form = Form(self.env["res.config.settings"].with_user(self.user_admin))
+        form.erpconnect_abc_mode = "pareto"
+        self.assertEqual((form.erpconnect_abc_a, form.erpconnect_abc_b), (0.8, 0.95))
+        form.erpconnect_abc_mode = "rank"
+        self.assertEqual((form.erpconnect_abc_a, form.erpconnect_abc_b), (0.2, 0.5))
 
     def test_nonsense_is_refused(self):
         cases = [

@@ -13,6 +13,8 @@ matrix.
 
 import numpy as np
 
+from ..history import first_true
+
 #: Weekly season length in days.
 SEASON = 7
 #: Days after the first sale used to initialise the recursive smoothers (two weekly seasons).
@@ -23,8 +25,7 @@ SELECTION_DAYS = 364
 
 def first_sale(qty):
     """Index of the first day with demand per product; ``D`` for a product that never sold."""
-    sold = qty > 0
-    return np.where(sold.any(axis=1), sold.argmax(axis=1), qty.shape[1])
+    return first_true(qty > 0)
 
 
 def mean_since_first_sale(qty, start, origin):
@@ -33,6 +34,13 @@ def mean_since_first_sale(qty, start, origin):
     inside = (days >= start[:, None]) & (days < origin)
     count = inside.sum(axis=1)
     return np.where(count > 0, (qty * inside).sum(axis=1) / np.maximum(count, 1), 0.0)
+
+
+def recursion_start(start, origins):
+    """Day each product's recursion starts from: its first sale, or later when the history is
+    longer than the recursions need (the ``SELECTION_DAYS`` of errors before the first origin,
+    after the ``INIT_DAYS`` of initialisation): older days would not change the forecasts."""
+    return np.maximum(start, min(origins) - SELECTION_DAYS - INIT_DAYS)
 
 
 def init_window(qty, start):

@@ -48,11 +48,14 @@ CALENDAR_DAYS = 730
 #: The age of a product counts up to this many days (launch ramp-up); beyond, ages that all grow
 #: with the calendar would let the model tell the training weeks apart and over-fit them.
 MAX_AGE_DAYS = 91
+#: Poisson loss (non-negative, multiplicative effects). 50 trees of 63 leaves forecast as well as
+#: 100 of 31 in the benchmark and are 40 % cheaper to evaluate: predicting the P x H rows at
+#: every origin is most of the time of an automatic forecast.
 MODEL_PARAMS = {
     "loss": "poisson",
-    "learning_rate": 0.15,
-    "max_iter": 100,
-    "max_leaf_nodes": 31,
+    "learning_rate": 0.3,
+    "max_iter": 50,
+    "max_leaf_nodes": 63,
     "min_samples_leaf": 50,
     "l2_regularization": 1.0,
     "early_stopping": False,

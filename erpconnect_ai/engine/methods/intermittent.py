@@ -7,8 +7,9 @@
   and on demand days the size ``z <- z + alpha (y - z)``; forecast ``d z``. Unlike Croston it
   decays towards zero when a product stops selling.
 
-The recursions start 14 days after the first sale, initialised from those days (mean size of the
-demands, mean interval, share of days with demand). The smoothing constants are chosen per product
+The recursions start 14 days after the first sale (or about a year before the first origin for
+longer histories), initialised from those 14 days (mean size of the demands, mean interval, share
+of days with demand). The smoothing constants are chosen per product
 and origin from a small grid by the one-step squared error of the year before the origin. Croston
 and SBA share one pass (:func:`croston_family`).
 """
@@ -17,10 +18,17 @@ import itertools
 
 import numpy as np
 
-from ._common import INIT_DAYS, Recursion, first_sale, init_window, with_fallback
+from ._common import (
+    INIT_DAYS,
+    Recursion,
+    first_sale,
+    init_window,
+    recursion_start,
+    with_fallback,
+)
 
 CROSTON_ALPHAS = (0.05, 0.1, 0.2, 0.3)
-TSB_GRID = tuple(itertools.product((0.05, 0.1, 0.2, 0.3), (0.02, 0.05, 0.1, 0.2)))
+TSB_GRID = tuple(itertools.product((0.05, 0.15, 0.3), (0.02, 0.08, 0.2)))
 
 
 def _initial(qty, start):
@@ -55,8 +63,9 @@ def croston_family(qty, origins, horizon, dates=None):
     alpha = np.tile(np.array(CROSTON_ALPHAS), 2)[:, None]
     factor = np.concatenate([np.ones(n_alpha), 1 - np.array(CROSTON_ALPHAS) / 2])[:, None]
     start = first_sale(qty)
-    active_from = start + INIT_DAYS
-    size0, interval0, _share, last_demand = _initial(qty, start)
+    begin = recursion_start(start, origins)
+    active_from = begin + INIT_DAYS
+    size0, interval0, _share, last_demand = _initial(qty, begin)
     size = np.repeat(size0[None, :], 2 * n_alpha, axis=0)
     interval = np.repeat(interval0[None, :], 2 * n_alpha, axis=0)
 
@@ -100,8 +109,9 @@ def tsb(qty, origins, horizon, dates=None):
     params = np.array(TSB_GRID)
     alpha, beta = params[:, 0, None], params[:, 1, None]
     start = first_sale(qty)
-    active_from = start + INIT_DAYS
-    size0, _interval, share0, _last = _initial(qty, start)
+    begin = recursion_start(start, origins)
+    active_from = begin + INIT_DAYS
+    size0, _interval, share0, _last = _initial(qty, begin)
     size = np.repeat(size0[None, :], len(params), axis=0)
     share = np.repeat(share0[None, :], len(params), axis=0)
 

@@ -7,8 +7,9 @@ a small grid at the same time (arrays G x P)::
     l <- fit_t + alpha * e_t       b <- phi * b + beta * e_t       s_t = s_(t-m) + gamma * e_t
     forecast(k) = l + (phi + ... + phi^k) * b + s  (s: last seasonal value of that weekday)
 
-The recursion starts 14 days after a product's first sale, from the mean of those 14 days (level),
-their weekday deviations (season) and a zero trend. At each origin every product keeps the
+The recursion starts 14 days after a product's first sale (or about a year before the first
+origin for longer histories), from the mean of those 14 days (level), their weekday deviations
+(season) and a zero trend. At each origin every product keeps the
 parameter set with the smallest one-step squared error over the year before the origin (no
 optimiser loop per series). SES is the same recursion with no trend and no season: its forecasts
 come from the same pass, choosing only among those parameter sets (:func:`smoothing_family`).
@@ -24,6 +25,7 @@ from ._common import (
     Recursion,
     first_sale,
     init_window,
+    recursion_start,
     with_fallback,
 )
 
@@ -51,9 +53,10 @@ def _smooth(qty, origins, horizon, grid, selections):
     trended = bool((params[:, 1] > 0).any())
     seasonal = bool((params[:, 2] > 0).any())
     start = first_sale(qty)
-    active_from = start + INIT_DAYS
+    begin = recursion_start(start, origins)
+    active_from = begin + INIT_DAYS
 
-    window, index = init_window(qty, start)
+    window, index = init_window(qty, begin)
     level = np.broadcast_to(window.mean(axis=1), (len(grid), n_products)).copy()
     trend = np.zeros_like(level)
     season = np.zeros((SEASON, len(grid), n_products))

@@ -37,13 +37,19 @@ function dashboardData({ isManager }) {
         currency_id: 1,
         is_manager: isManager,
         layout: {
-            kpis: [],
+            kpis: ["order_count", "late_delivery_rate"],
             panels: ["replenishment", "segment_matrix", "stock_status", "anomalies"],
             refresh_interval: 0,
             is_default: true,
         },
-        kpi_catalog: [],
-        panel_catalog: [],
+        kpi_catalog: [
+            { code: "order_count", name: "Orders", category_name: "Orders" },
+            { code: "late_delivery_rate", name: "Late deliveries", category_name: "Orders" },
+            { code: "stock_value", name: "Stock value", category_name: "Inventory" },
+        ],
+        panel_catalog: ["replenishment", "segment_matrix", "stock_status", "anomalies"].map(
+            (name) => ({ name, label: name })
+        ),
         analysis: {
             available: true,
             has_results: true,
@@ -193,5 +199,33 @@ describe("erpconnect_ai dashboard", () => {
         );
         await contains(".o_erpconnect_matrix_cell[data-segment='AX']").click();
         expect.verifySteps(['[["erpconnect_segment_cell_ids","in",[1]]]']);
+    });
+
+    test("the layout editor saves the chosen cards and panels", async () => {
+        onRpc("erpconnect.dashboard", "get_dashboard_data", () =>
+            dashboardData({ isManager: false })
+        );
+        onRpc("erpconnect.dashboard.layout", "save_layout", ({ args }) => {
+            expect.step(JSON.stringify(args[0]));
+            return { ...args[0], is_default: false };
+        });
+        await mountWithCleanup(WebClient);
+        await getService("action").doAction("erpconnect_ai.dashboard");
+        await contains(".o_erpconnect_customize").click();
+        // Hide the replenishment panel, add the stock value card, move it first, refresh 5 min.
+        await contains(
+            "[data-kind=panels] li[data-name=replenishment] .o_erpconnect_layout_hide"
+        ).click();
+        await contains("[data-kind=kpis] .o_erpconnect_layout_add[data-name=stock_value]").click();
+        await contains("[data-kind=kpis] li[data-name=stock_value] button[title='Move up']").click();
+        await contains(".o_erpconnect_refresh").select("300");
+        await contains(".o_erpconnect_layout_save").click();
+        expect.verifySteps([
+            JSON.stringify({
+                kpis: ["order_count", "stock_value", "late_delivery_rate"],
+                panels: ["segment_matrix", "stock_status", "anomalies"],
+                refresh_interval: 300,
+            }),
+        ]);
     });
 });

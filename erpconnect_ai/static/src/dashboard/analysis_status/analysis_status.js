@@ -34,6 +34,7 @@ export class AnalysisStatus extends Component {
                 done: _t("Succeeded"),
                 failed: _t("Failed"),
                 running: _t("Running"),
+                queued: _t("Queued"),
             }[status] || status || ""
         );
     }
@@ -44,6 +45,7 @@ export class AnalysisStatus extends Component {
                 done: "text-bg-success",
                 failed: "text-bg-danger",
                 running: "text-bg-info",
+                queued: "text-bg-info",
             }[this.lastRun?.status] || "text-bg-secondary"
         );
     }

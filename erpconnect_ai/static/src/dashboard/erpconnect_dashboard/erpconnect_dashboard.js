@@ -110,8 +110,14 @@ export class ErpconnectDashboard extends Component {
     reload = () => this.load();
 
     runAnalysis = async () => {
-        await this.orm.call("erpconnect.run", "action_run_analysis", [[]]);
-        this.notification.add(_t("Analysis finished."), { type: "success" });
+        const action = await this.orm.call("erpconnect.run", "action_run_analysis", [[]]);
+        if (action?.tag === "display_notification") {
+            // A big catalogue: the run was queued for the cron worker.
+            const { title, message } = action.params;
+            this.notification.add(message, { title, type: "info" });
+        } else {
+            this.notification.add(_t("Analysis finished."), { type: "success" });
+        }
         await this.load();
     };
 
