@@ -37,6 +37,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -243,18 +244,22 @@ def statsforecast_runs():
             start = time.perf_counter()
             fitted = StatsForecast(models=[model], freq="D", n_jobs=1)
             level = [95] if name == "AutoETS" else None
-            predicted = fitted.forecast(df=data, h=HOLDOUT_DAYS, level=level)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                predicted = fitted.forecast(df=data, h=HOLDOUT_DAYS, level=level)
             elapsed = time.perf_counter() - start
             predicted = predicted.reset_index() if "unique_id" not in predicted else predicted
             column = next(c for c in predicted.columns if c not in ("unique_id", "ds", "index"))
             shape = (len(full.product_ids), HOLDOUT_DAYS)
-            point, lower, upper = np.zeros(shape), None, None
+            # Products statsforecast did not forecast (under two weeks of history) stay NaN and
+            # are left out of its scores.
+            point, lower, upper = np.full(shape, np.nan), None, None
             rows = np.searchsorted(
                 full.product_ids, predicted["unique_id"].to_numpy()[::HOLDOUT_DAYS]
             )
             point[rows] = np.maximum(predicted[column].to_numpy().reshape(-1, HOLDOUT_DAYS), 0)
             if level:
-                lower, upper = np.zeros(shape), np.zeros(shape)
+                lower, upper = np.full(shape, np.nan), np.full(shape, np.nan)
                 lower[rows] = np.maximum(
                     predicted[column + "-lo-95"].to_numpy().reshape(-1, HOLDOUT_DAYS), 0
                 )

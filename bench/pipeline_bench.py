@@ -18,9 +18,10 @@ addon first when the database is older than the code: ``odoo-bin ... -u erpconne
 
 ``--company`` picks the company (name or id; default: the one with the most confirmed sale order
 lines). ``--profile FILE`` writes a cProfile of the run (``python -m pstats FILE``).
-``--trigger manual`` runs ``action_run_analysis()`` as the superuser instead (the "Run analysis
-now" button: inline or queued depending on the catalogue size). The run is committed: its results
-become the company's current ones, as after a real night. Options after ``--`` go to Odoo's
+``--trigger manual`` runs ``action_run_analysis()`` as the administrator instead (the "Run
+analysis now" button): a catalogue above ``erpconnect_ai.inline_run_max_products`` is queued and
+then run by ``_cron_run_queued_analyses()``, as the cron worker would. The run is committed: its
+results become the company's current ones, as after a real night. Options after ``--`` go to Odoo's
 configuration. Exit code 0 when the run is done and the targets for its size are met.
 """
 
@@ -145,7 +146,18 @@ def run_pipeline(env, company, trigger):
         finally:
             type(Run)._get_cron_companies = original
     else:
-        Run.with_context(allowed_company_ids=[company.id]).action_run_analysis()
+        # "Run analysis now" as the administrator; a big catalogue is queued, then run by the
+        # queue's cron job as a cron worker would.
+        admin = env.ref("base.user_admin")
+        action = (
+            Run.with_user(admin)
+            .with_context(allowed_company_ids=[company.id])
+            .action_run_analysis()
+        )
+        env.cr.commit()
+        if action.get("tag") == "display_notification":
+            print("queued: %s" % action["params"]["message"])
+            Run._cron_run_queued_analyses()
     env.cr.commit()
     env.cr.execute(
         "SELECT MAX(id) FROM erpconnect_run WHERE company_id = %s AND id > %s",

@@ -15,10 +15,20 @@ then::
     python bench/rpc_load.py --url http://127.0.0.1:8069 --db erp_bench_10k \\
         --users admin:admin,manager@erp.com:manager123,viewer@erp.com:viewer123 \\
         --concurrency 100 --requests 400 --time-limit 120
+
+The demo users exist only in a database installed with demo data. ``--create-users
+ADMIN_LOGIN:PASSWORD`` first creates (if missing) two bench users through the same JSON-RPC API,
+logged in as that administrator: ``bench_viewer`` (ERPConnect AI Viewer) and ``bench_manager``
+(ERPConnect AI Manager), each with its login as password, in the administrator's company, and
+adds them to ``--users``. Use it on benchmark databases only.
+
+A request still waiting when ``--time-limit`` is reached is not sent and is counted as
+skipped; latencies are measured by the client (queueing in Odoo included).
 """
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import threading
@@ -60,6 +70,52 @@ def jsonrpc(url, service, method, *args, timeout=60):
     return answer["result"]
 
 
+BENCH_USERS = (
+    ("bench_viewer", "erpconnect_ai.group_erpconnect_viewer"),
+    ("bench_manager", "erpconnect_ai.group_erpconnect_manager"),
+)
+
+
+def create_bench_users(url, db, admin):
+    """Create the bench users (login = password) if missing; returns their ``login:password``."""
+    login, password = admin.split(":", 1)
+    uid = jsonrpc(url, "common", "login", db, login, password)
+    if not uid:
+        sys.exit("login failed for %s" % login)
+
+    def execute(model, method, *args, **kwargs):
+        return jsonrpc(
+            url, "object", "execute_kw", db, uid, password, model, method, list(args), kwargs
+        )
+
+    company_id = execute("res.users", "read", [uid], ["company_id"])[0]["company_id"][0]
+    pairs = []
+    for bench_login, group_xmlid in BENCH_USERS:
+        if not execute("res.users", "search", [("login", "=", bench_login)]):
+            module, name = group_xmlid.split(".")
+            group_id = execute(
+                "ir.model.data",
+                "search_read",
+                [("module", "=", module), ("name", "=", name)],
+                fields=["res_id"],
+            )[0]["res_id"]
+            execute(
+                "res.users",
+                "create",
+                {
+                    "name": bench_login.replace("_", " ").title(),
+                    "login": bench_login,
+                    "password": bench_login,
+                    "company_id": company_id,
+                    "company_ids": [(6, 0, [company_id])],
+                    "groups_id": [(4, group_id)],
+                },
+            )
+            print("created user %s" % bench_login)
+        pairs.append("%s:%s" % (bench_login, bench_login))
+    return pairs
+
+
 def percentile(values, q):
     if not values:
         return float("nan")
@@ -76,6 +132,11 @@ def main():
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--time-limit", type=float, default=120.0, help="seconds, hard stop")
+    parser.add_argument(
+        "--create-users",
+        metavar="ADMIN:PASSWORD",
+        help="create bench_viewer and bench_manager (if missing) as this administrator",
+    )
     options = parser.parse_args()
 
     host = urllib.parse.urlparse(options.url).hostname
@@ -84,16 +145,21 @@ def main():
     if not (1 <= options.requests <= 10000 and 1 <= options.concurrency <= 500):
         sys.exit("requests must be 1..10000 and concurrency 1..500")
 
+    pairs = options.users.split(",")
+    if options.create_users:
+        pairs += create_bench_users(options.url, options.db, options.create_users)
     users = []
-    for pair in options.users.split(","):
+    for pair in pairs:
         login, password = pair.split(":", 1)
         uid = jsonrpc(options.url, "common", "login", options.db, login, password)
         if not uid:
             sys.exit("login failed for %s" % login)
         users.append((uid, password, login))
 
+    print("%s core(s), load average %.2f %.2f %.2f (start)" % (os.cpu_count(), *os.getloadavg()))
     deadline = time.monotonic() + options.time_limit
-    latencies, errors = [], []
+    latencies, errors, skipped = [], [], []
+    by_method = {}
     lock = threading.Lock()
     barrier = threading.Barrier(min(options.concurrency, options.requests))
 
@@ -106,6 +172,8 @@ def main():
             except threading.BrokenBarrierError:
                 pass
         if time.monotonic() > deadline:
+            with lock:
+                skipped.append(index)
             return
         started = time.perf_counter()
         try:
@@ -127,6 +195,7 @@ def main():
             return
         with lock:
             latencies.append(time.perf_counter() - started)
+            by_method.setdefault("%s.%s" % (model, method), []).append(latencies[-1])
 
     wall = time.perf_counter()
     with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
@@ -134,8 +203,17 @@ def main():
     wall = time.perf_counter() - wall
 
     print(
-        "requests: %d sent, %d ok, %d errors, concurrency %d, users %d, wall %.1f s"
-        % (options.requests, len(latencies), len(errors), options.concurrency, len(users), wall)
+        "requests: %d planned, %d ok, %d errors, %d skipped (time limit), concurrency %d, "
+        "users %d, wall %.1f s"
+        % (
+            options.requests,
+            len(latencies),
+            len(errors),
+            len(skipped),
+            options.concurrency,
+            len(users),
+            wall,
+        )
     )
     if latencies:
         print(
@@ -148,9 +226,15 @@ def main():
                 statistics.mean(latencies) * 1000,
             )
         )
+        for name, values in sorted(by_method.items()):
+            print(
+                "  %-42s n %4d  p50 %6.0f  p95 %6.0f ms"
+                % (name, len(values), percentile(values, 50) * 1000, percentile(values, 95) * 1000)
+            )
     for line in errors[:10]:
         print("error:", line)
-    return 1 if errors else 0
+    print("load average %.2f %.2f %.2f (end)" % os.getloadavg())
+    return 1 if errors or skipped else 0
 
 
 if __name__ == "__main__":

@@ -7,17 +7,8 @@ products at once on a products × days matrix.
 from . import metrics, model_store
 from .anomalies import detect_anomalies
 from .baseline import demand_baseline, moving_average_forecast
+from .forecasting import ForecastResult, backtest, forecast, forecast_products
 from .history import DemandMatrix, MatrixForecast, daily_matrix
 from .polynomial import PolynomialForecast, polynomial_forecast
 from .replenishment import demand_statistics, replenishment
 from .segmentation import segment_abc_xyz
-
-# forecasting exports (engine/forecasting.py, written separately). Only a missing module is
-# tolerated; an error inside it is raised.
-try:
-    from . import forecasting
-except ModuleNotFoundError as error:
-    if error.name != __name__ + ".forecasting":
-        raise
-else:
-    from .forecasting import ForecastResult, backtest, forecast, forecast_products

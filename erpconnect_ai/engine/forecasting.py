@@ -190,7 +190,6 @@ class _Study:
     def __init__(self, matrix, names, horizon, folds):
         self.qty = matrix.qty
         self.dates = matrix.dates
-        self.horizon = horizon
         n_products, n_days = self.qty.shape
         self.start = first_sale(self.qty)
         self.origins, self.tested = _fold_origins(n_days, horizon, folds)
@@ -216,13 +215,6 @@ class _Study:
         known = self.origins[0] if self.origins else n_days
         self.classes = demand_classes(replace(matrix, qty=self.qty[:, :known]))
         self._metrics = {}
-
-    def point(self, name):
-        return self.forecasts[name][-1]
-
-    def errors(self, name):
-        """Backtest errors actual - forecast, F x P x tested."""
-        return self.actual - self.forecasts[name][:-1, :, : self.tested]
 
     def metric(self, name, metric):
         """F x P values of one metric (``METRICS``), NaN on folds that do not count."""
@@ -300,9 +292,8 @@ class _Study:
         result = np.full((n_folds, self.qty.shape[0]), np.nan)
         for f, origin in enumerate(self.origins):
             if len(names) == 1 and names[0] in CLASSIC_METHODS:
-                _point, lower, upper = _classic_interval(
-                    names[0], self.qty[:, :origin], self.tested
-                )
+                fit, _notes = _classic_forecast(names[0], self.qty[:, :origin], self.tested)
+                lower, upper = fit.lower, fit.upper
             else:
                 others = [g for g in range(n_folds) if g != f]
                 if not others:
@@ -317,12 +308,18 @@ class _Study:
         return np.where(self.valid, result, np.nan)
 
 
-def _classic_interval(name, qty, horizon):
-    """Classic ``(point, lower, upper)`` of ``moving_average``/``polynomial`` at the end of qty."""
-    if name == "polynomial":
-        fit = polynomial_forecast(qty, horizon)
-        return fit.point, fit.lower, fit.upper
-    return moving_average_forecast(qty, horizon)
+def _classic_forecast(name, qty, horizon, matrix=None, model_dir=None):
+    """``(fit, warnings)`` of a classic method at the end of ``qty``, with its own interval:
+    ``fit`` has ``point``, ``lower``, ``upper`` (P x H). ``polynomial`` counts the history of each
+    product from ``matrix`` when given and saves/reloads its models in ``model_dir``."""
+    if name == "moving_average":
+        return moving_average_forecast(qty, horizon), np.full(len(qty), "", dtype=object)
+    if model_dir is not None:
+        fit = forecast_with_models(replace(matrix, qty=qty), model_dir, horizon)
+    else:
+        available = matrix.history_days() if matrix is not None else None
+        fit = polynomial_forecast(qty, horizon, available_days=available)
+    return fit, fit.warning
 
 
 # --- forecast -------------------------------------------------------------------------------------
@@ -387,18 +384,6 @@ class _Bands:
         return ~(np.isfinite(self.lower).all(axis=1) & np.isfinite(self.total_lower).all(axis=1))
 
 
-def _classic_bands(method, matrix, qty, horizon, model_dir):
-    """Bands and warnings of a classic method asked for by name, as it defines them."""
-    if method == "moving_average":
-        fit = moving_average_forecast(qty, horizon)
-        return _Bands.classic(fit.point, fit.lower, fit.upper), np.full(len(qty), "", dtype=object)
-    if model_dir is not None:
-        fit = forecast_with_models(replace(matrix, qty=qty), model_dir, horizon)
-    else:
-        fit = polynomial_forecast(qty, horizon, available_days=matrix.history_days())
-    return _Bands.classic(fit.point, fit.lower, fit.upper), fit.warning
-
-
 def forecast_products(history, horizon_days=30, method="auto", as_of=None, model_dir=None):
     """Forecast every product of ``history`` day by day, with a per-product summary.
 
@@ -435,7 +420,8 @@ def forecast_products(history, horizon_days=30, method="auto", as_of=None, model
     methods_used = np.array(names, dtype=object)[choice]
     bands = _Bands.calibrated(study.chosen(names, choice)[-1], study, names, choice)
     if method in CLASSIC_METHODS:
-        bands, notes = _classic_bands(method, matrix, study.qty, horizon, model_dir)
+        fit, notes = _classic_forecast(method, study.qty, horizon, matrix, model_dir)
+        bands = _Bands.classic(fit.point, fit.lower, fit.upper)
         for row in np.flatnonzero(notes != ""):
             warnings[row].append(notes[row])
     elif model_dir is not None and "polynomial" in names:
@@ -463,13 +449,13 @@ def forecast_products(history, horizon_days=30, method="auto", as_of=None, model
         bands.replace_rows(young, _Bands.classic(base.point, base.lower, base.upper))
         methods_used[young] = "moving_average"
         for row in np.flatnonzero(young):
-            if history_days[row] == 0:
-                warnings[row].append(NO_SALES_WARNING)
-            else:
-                warnings[row].append(
-                    "only %d day(s) since the first sale: 7-day moving average baseline used"
-                    % history_days[row]
-                )
+            # Replaces what the method said about a forecast that is not used.
+            warnings[row] = [
+                NO_SALES_WARNING
+                if history_days[row] == 0
+                else "only %d day(s) since the first sale: 7-day moving average baseline used"
+                % history_days[row]
+            ]
     bad_rows = _not_a_number_rows(history, matrix.product_ids)
     for row in np.flatnonzero(bad_rows):
         warnings[row].append(

@@ -77,10 +77,10 @@ KPI_CATALOG = (
         "higher",
         "flow",
         _lt(
-            "Sum of the untaxed subtotals of confirmed sale order lines whose order date is in the "
-            "period, in the company currency (subtotal / order currency rate)."
+            "Sum of the untaxed amounts of the confirmed sale orders whose order date is in the "
+            "period, in the company currency (amount / order currency rate)."
         ),
-        ("sales",),
+        ("orders",),
     ),
     KpiDefinition(
         "revenue_growth",
@@ -90,7 +90,7 @@ KPI_CATALOG = (
         "higher",
         "growth",
         _lt("(revenue − revenue of the previous period) / |revenue of the previous period| × 100."),
-        ("sales",),
+        ("orders",),
     ),
     KpiDefinition(
         "gross_profit",
@@ -103,7 +103,7 @@ KPI_CATALOG = (
             "Revenue − cost of the quantities sold, the cost being the product's current cost "
             "(standard price) × quantity in the product's unit."
         ),
-        ("sales",),
+        ("orders", "sales"),
     ),
     KpiDefinition(
         "gross_margin",
@@ -113,7 +113,7 @@ KPI_CATALOG = (
         "higher",
         "flow",
         _lt("(revenue − cost of the quantities sold) / revenue × 100."),
-        ("sales",),
+        ("orders", "sales"),
     ),
     KpiDefinition(
         "average_order_value",
@@ -123,7 +123,7 @@ KPI_CATALOG = (
         "higher",
         "flow",
         _lt("Revenue / number of confirmed orders of the period."),
-        ("sales", "orders"),
+        ("orders",),
     ),
     KpiDefinition(
         "revenue_per_active_product",
@@ -133,7 +133,7 @@ KPI_CATALOG = (
         "higher",
         "flow",
         _lt("Revenue / number of distinct products sold in the period."),
-        ("sales", "sold_products"),
+        ("orders", "sales", "sold_products"),
     ),
     KpiDefinition(
         "units_sold",
@@ -214,7 +214,7 @@ KPI_CATALOG = (
             "Active customers with at least two confirmed orders up to the end of the period "
             "(in it, or one before it) / active customers × 100."
         ),
-        ("orders",),
+        ("orders", "repeat"),
     ),
     # Inventory ----------------------------------------------------------------------------------
     KpiDefinition(
@@ -699,7 +699,6 @@ def stock_at_ends(on_hand, net_moves):
 # ------------------------------------------------------------------------------------------------
 #: ``KpiData`` inputs read from the confirmed order lines, per bucket.
 SALES_FIELDS = (
-    "revenue",
     "cost",
     "units",
     "goods_ordered",
@@ -708,7 +707,7 @@ SALES_FIELDS = (
     "sold_catalog_products",
 )
 #: ``KpiData`` inputs read from the confirmed orders, per bucket.
-ORDER_FIELDS = ("orders", "customers", "repeat_customers")
+ORDER_FIELDS = ("revenue", "orders", "customers", "repeat_customers")
 #: ``KpiData`` inputs read from the customer deliveries, per bucket.
 DELIVERY_FIELDS = (
     "deliveries_done",
@@ -726,9 +725,9 @@ class KpiData:
     Arrays by group (the ORM layer loads only the groups the KPIs asked for need; per-bucket
     arrays not loaded stay ``nan``, per-product ones empty, and their KPIs answer ``nan``):
 
-    - per bucket (B,), lines of confirmed orders by order date: ``revenue, cost, units,
-      goods_ordered, goods_delivered, sold_products, sold_catalog_products``; the confirmed
-      orders themselves: ``orders, customers, repeat_customers``;
+    - per bucket (B,), lines of confirmed orders by order date: ``cost, units, goods_ordered,
+      goods_delivered, sold_products, sold_catalog_products``; the confirmed orders themselves:
+      ``revenue, orders, customers, repeat_customers``;
     - per bucket (B,), customer deliveries by day done: ``deliveries_done, deliveries_late,
       processing_days, processing_orders, cycle_days, cycle_orders``;
     - per product (P,): ``product_active, product_storable, product_catalog (active and
@@ -882,11 +881,8 @@ def _product_kpis(data):
 def _sales_kpis(data):
     revenue = np.asarray(data.revenue, dtype=np.float64)
     return {
-        "revenue_total": revenue,
-        "revenue_growth": series_growth(revenue),
         "gross_profit": revenue - data.cost,
         "gross_margin": percent(revenue - data.cost, revenue),
-        "average_order_value": safe_div(revenue, data.orders),
         "revenue_per_active_product": safe_div(revenue, data.sold_products),
         "units_sold": np.asarray(data.units, dtype=np.float64),
         "fulfilment_rate": percent(data.goods_delivered, data.goods_ordered),
@@ -895,7 +891,11 @@ def _sales_kpis(data):
 
 
 def _order_kpis(data):
+    revenue = np.asarray(data.revenue, dtype=np.float64)
     return {
+        "revenue_total": revenue,
+        "revenue_growth": series_growth(revenue),
+        "average_order_value": safe_div(revenue, data.orders),
         "order_count": np.asarray(data.orders, dtype=np.float64),
         "order_growth": series_growth(data.orders),
         "active_customers": np.asarray(data.customers, dtype=np.float64),

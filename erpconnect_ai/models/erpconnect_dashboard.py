@@ -64,6 +64,16 @@ class ErpconnectDashboard(models.AbstractModel):
         kpi_catalog = layout_model._kpi_catalog()
         period_sales = self._sales_rows(company, period["date_from"], period["date_to"])
         top_products = self._top_products(period_sales, company, period)
+        sales_trend = self._sales_trend(period_sales, company, period)
+        stock_status = self._stock_status(company)
+        analysis = self._analysis_state(company)
+        stock_links = {row["key"]: row["link"] for row in stock_status["rows"]}
+        kpi_links = dict(
+            self._kpi_links(company, period, sales_trend["link"]),
+            out_of_stock_count=stock_links.get("out"),
+            low_stock_count=stock_links.get("low"),
+            overstock_count=stock_links.get("overstock"),
+        )
         return {
             "days": days,
             "period": {
@@ -76,15 +86,15 @@ class ErpconnectDashboard(models.AbstractModel):
             "layout": layout,
             "kpi_catalog": kpi_catalog,
             "panel_catalog": layout_model._panel_catalog(),
-            "analysis": self._analysis_state(company),
-            "kpis": self._kpi_cards(layout["kpis"], days),
-            "sales_trend": self._sales_trend(period_sales, company, period),
+            "analysis": analysis,
+            "kpis": self._kpi_cards(layout["kpis"], days, kpi_links),
+            "sales_trend": sales_trend,
             "top_products": top_products,
-            "stock_status": self._stock_status(company),
+            "stock_status": stock_status,
             "forecast": self._forecast_picker(company, top_products),
             "replenishment": self._replenishment(company),
             "segment_matrix": self._segment_matrix(company),
-            "anomalies": self._anomalies(company),
+            "anomalies": self._anomalies(company, analysis["has_results"]),
         }
 
     @api.model
@@ -97,7 +107,10 @@ class ErpconnectDashboard(models.AbstractModel):
         """
         days = self._check_days(days)
         catalog = self.env["erpconnect.dashboard.layout"]._kpi_catalog()
-        kpis = self._kpi_cards([entry["code"] for entry in catalog], days)
+        company = self.env.company
+        period = self._period(days)
+        links = self._kpi_links(company, period, self._sales_link(company, period, ""))
+        kpis = self._kpi_cards([entry["code"] for entry in catalog], days, links)
         return {
             "days": days,
             "currency_id": self.env.company.currency_id.id,
@@ -228,6 +241,11 @@ class ErpconnectDashboard(models.AbstractModel):
             "every night)."
         )
 
+    def _selection_labels(self, model, field_name):
+        """``{value: label}`` of a selection field, in the user's language."""
+        field = self.env[model]._fields[field_name]
+        return dict(field._description_selection(self.env))
+
     def _can_read(self, model):
         return model in self.env and self.env[model].has_access("read")
 
@@ -238,10 +256,11 @@ class ErpconnectDashboard(models.AbstractModel):
         product: ``[{"date", "product_id", "qty", "revenue"}]`` (per product only, ``date``
         None, when ``by_day`` is false).
 
-        The lines are those the KPI service counts (``erpconnect.kpi._confirmed_lines_sql``),
-        quantities in the product's unit, revenue in the company currency, so that these figures
-        add up to the KPI cards. One aggregate query; a dashboard viewer sees totals, not the
-        orders (the links behind them open the orders only for users who may read them).
+        Lines, quantities (product's unit) and revenue (company currency) are those of the KPI
+        service (its ``_confirmed_lines_sql``, ``_in_product_unit``, ``_line_revenue_sql``), so
+        that these figures add up to the KPI cards. One aggregate query; a dashboard viewer sees
+        totals, not the orders (the links behind them open the orders only for users who may read
+        them).
         """
         if "erpconnect.kpi" not in self.env:
             return []
@@ -251,14 +270,13 @@ class ErpconnectDashboard(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT %(day)s, l.product_id, SUM(%(qty)s),
-                       SUM(l.price_subtotal / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0
-                                                   ELSE so.currency_rate END)
+                SELECT %(day)s, l.product_id, SUM(%(qty)s), SUM(%(revenue)s)
                 %(lines)s
                  GROUP BY 1, 2
                 """,
                 day=SQL("so.date_order::date") if by_day else SQL("NULL::date"),
                 qty=Kpi._in_product_unit(SQL("l.product_uom_qty")),
+                revenue=Kpi._line_revenue_sql(),
                 lines=Kpi._confirmed_lines_sql(
                     SimpleNamespace(company=company), start, end, product_ids
                 ),
@@ -500,7 +518,7 @@ class ErpconnectDashboard(models.AbstractModel):
 
     def _replenishment(self, company):
         """The most urgent open suggestions of the current results, ORDER_NOW first."""
-        empty = {"available": False, "rows": [], "total": 0, "counts": {}, "link": None}
+        empty = {"available": False, "rows": [], "total": 0, "counts": [], "link": None}
         if "erpconnect.replenishment" not in self.env:
             return dict(
                 empty, message=self._missing_message(self.env._("Replenishment suggestions"))
@@ -514,7 +532,9 @@ class ErpconnectDashboard(models.AbstractModel):
         rows = Replenishment.with_context(allowed_company_ids=[company.id]).get_suggestions(
             limit=REPLENISHMENT_ROWS
         )
+        urgency_labels = self._selection_labels("erpconnect.replenishment", "urgency")
         for row in rows:
+            row["urgency_label"] = urgency_labels.get(row["urgency"], row["urgency"])
             row["link"] = _link(
                 "erpconnect.replenishment",
                 [("id", "=", row["id"])],
@@ -526,7 +546,11 @@ class ErpconnectDashboard(models.AbstractModel):
             "message": "",
             "rows": rows,
             "total": total,
-            "counts": {urgency: counts.get(urgency, 0) for urgency in URGENCY_ORDER},
+            "counts": [
+                {"urgency": urgency, "label": urgency_labels[urgency], "count": counts[urgency]}
+                for urgency in URGENCY_ORDER
+                if counts.get(urgency) and urgency != "OK"
+            ],
             "link": _link(
                 "erpconnect.replenishment", domain, self.env._("Replenishment suggestions")
             ),
@@ -560,8 +584,9 @@ class ErpconnectDashboard(models.AbstractModel):
                 )
         return {"available": True, "message": "", "cells": cells}
 
-    def _anomalies(self, company):
-        """The latest abnormal sales days of the current results (last 30 days), newest first."""
+    def _anomalies(self, company, has_results=True):
+        """The latest abnormal sales days of the current results (last 30 days), newest first;
+        ``has_results`` tells an empty list after an analysis from no analysis at all."""
         empty = {"available": False, "rows": [], "total": 0, "link": None}
         if "erpconnect.anomaly" not in self.env:
             return dict(empty, message=self._missing_message(self.env._("Anomalies")))
@@ -570,6 +595,8 @@ class ErpconnectDashboard(models.AbstractModel):
         domain = [("company_id", "=", company.id), ("date", ">=", since)]
         records = Anomaly.search(domain, order="date desc, id desc", limit=ANOMALY_ROWS)
         total = Anomaly.search_count(domain) if len(records) == ANOMALY_ROWS else len(records)
+        kinds = self._selection_labels("erpconnect.anomaly", "kind")
+        severities = self._selection_labels("erpconnect.anomaly", "severity")
         rows = [
             {
                 "id": rec.id,
@@ -580,7 +607,9 @@ class ErpconnectDashboard(models.AbstractModel):
                 "expected": rec.expected,
                 "z": rec.z,
                 "kind": rec.kind,
+                "kind_label": kinds.get(rec.kind, rec.kind),
                 "severity": rec.severity,
+                "severity_label": severities.get(rec.severity, rec.severity),
                 "state": rec.state,
                 "link": _link(
                     "erpconnect.anomaly",
@@ -593,7 +622,11 @@ class ErpconnectDashboard(models.AbstractModel):
         ]
         return {
             "available": bool(rows),
-            "message": "" if rows else self.env._("No abnormal sales day in the last 30 days."),
+            "message": ""
+            if rows
+            else self.env._("No abnormal sales day in the last 30 days.")
+            if has_results
+            else self._no_analysis_message(),
             "rows": rows,
             "total": total,
             "link": _link("erpconnect.anomaly", domain, self.env._("Anomalies")),
@@ -627,12 +660,41 @@ class ErpconnectDashboard(models.AbstractModel):
 
     # ------------------------------------------------------------------ KPI cards
 
-    def _kpi_cards(self, codes, days):
+    def _kpi_cards(self, codes, days, links):
         """Value, previous value and change (``change_pct``, in %) of the KPIs ``codes``, in that
-        order, as ``erpconnect.kpi.get_metrics`` gives them."""
+        order, as ``erpconnect.kpi.get_metrics`` gives them, with the ``link`` to their records
+        from ``links`` (``{code: link}``; None for a KPI without records behind it)."""
         if not codes or "erpconnect.kpi" not in self.env:
             return []
         by_code = {
             metric["code"]: metric for metric in self.env["erpconnect.kpi"].get_metrics(days)
         }
-        return [by_code[code] for code in codes if code in by_code]
+        return [dict(by_code[code], link=links.get(code)) for code in codes if code in by_code]
+
+    def _kpi_links(self, company, period, sales_link):
+        """Records behind the KPIs that count records: the period's order lines (revenue, units,
+        products sold), its confirmed orders, and the anomalies of the last 7 and 30 days."""
+        links = {}
+        if sales_link:
+            lines = dict(sales_link, name=self.env._("Sales of the period"))
+            links.update(revenue_total=lines, units_sold=lines, gross_profit=lines)
+        if self._can_read("sale.order"):
+            links["order_count"] = _link(
+                "sale.order",
+                [
+                    ("company_id", "=", company.id),
+                    ("state", "=", "sale"),
+                    ("date_order", ">=", fields.Datetime.to_string(period["datetime_from"])),
+                    ("date_order", "<", fields.Datetime.to_string(period["datetime_to"])),
+                ],
+                self.env._("Confirmed orders of the period"),
+            )
+        if self._can_read("erpconnect.anomaly"):
+            for code, window in (("anomalies_7d", 7), ("anomalies_30d", 30)):
+                since = period["date_to"] - timedelta(days=window - 1)
+                links[code] = _link(
+                    "erpconnect.anomaly",
+                    [("company_id", "=", company.id), ("date", ">=", since)],
+                    self.env._("Anomalies of the last %(days)s days", days=window),
+                )
+        return links

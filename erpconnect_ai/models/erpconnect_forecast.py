@@ -95,6 +95,22 @@ class ErpconnectForecast(models.Model):
         ("run_product_uniq", "unique(run_id, product_id)", "A run forecasts a product once."),
     ]
 
+    def unlink(self):
+        """Delete the daily lines in SQL first, as ``_insert_lines`` writes them.
+
+        Left to the ORM, dropping 10,000 forecasts (each publish drops the previous run's) marks
+        their 900,000 lines' stored related fields for recomputation before the database cascade
+        removes them: 40 s of the publish step instead of 1 (bench/pipeline_bench.py).
+        """
+        self.check_access("unlink")
+        Line = self.env["erpconnect.forecast.line"]
+        Line.flush_model()
+        self.env.cr.execute(
+            SQL("DELETE FROM erpconnect_forecast_line WHERE forecast_id = ANY(%s)", self.ids)
+        )
+        Line.invalidate_model()
+        return super().unlink()
+
     # ------------------------------------------------------------------------------------------
     # Public API
     # ------------------------------------------------------------------------------------------

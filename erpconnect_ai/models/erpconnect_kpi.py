@@ -23,7 +23,12 @@ CACHE_TTL = 120.0
 #: Cached results kept at most per process; the oldest go first.
 CACHE_MAX_ENTRIES = 256
 #: Sums ``_sales_sums_sql`` reads from the order lines, in its order (``KpiData`` names).
-SALES_SUMS = formulas.SALES_FIELDS[:5]
+SALES_SUMS = formulas.SALES_FIELDS[:4]
+#: Condition on ``l`` of the order lines the KPIs count: product lines, no sections, notes or
+#: down payments.
+PRODUCT_LINES = SQL(
+    "l.product_id IS NOT NULL AND l.display_type IS NULL AND l.is_downpayment IS NOT TRUE"
+)
 #: Products ``get_comparison`` accepts at once.
 MAX_COMPARED_PRODUCTS = 20
 #: Order in which the data groups of the catalogue (``KpiDefinition.sources``) are loaded:
@@ -302,42 +307,99 @@ class ErpconnectKpi(models.AbstractModel):
         values = formulas.compute_kpis(data, codes)
         return {code: values[code].tolist() for code in codes}
 
+    def _confirmed_orders_sql(self, scope, start, end):
+        """``SELECT`` of the company's confirmed orders dated in ``[start, end)``: ``id,
+        date_order, currency_rate, partner_id, amount_untaxed``."""
+        return SQL(
+            """
+            SELECT id, date_order, currency_rate, partner_id, amount_untaxed
+              FROM sale_order
+             WHERE company_id = %s AND state = 'sale' AND date_order >= %s AND date_order < %s
+            """,
+            scope.company.id,
+            start,
+            end,
+        )
+
     def _confirmed_lines_sql(self, scope, start, end, product_ids=None):
         """``FROM ... WHERE ...`` of the product lines of the company's confirmed orders dated in
-        ``[start, end)``; aliases ``l`` (line), ``so``, ``pp``, ``pt``, ``lu`` (line unit), ``pu``
-        (product unit)."""
+        ``[start, end)``; aliases ``l`` (line), ``so`` (``_confirmed_orders_sql``), ``pp``,
+        ``pt``, ``lu`` (line unit), ``pu`` (product unit)."""
         product_filter = (
             SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL()
         )
         return SQL(
             """
               FROM sale_order_line l
-              JOIN sale_order so ON so.id = l.order_id
+              JOIN (%(orders)s) so ON so.id = l.order_id
               JOIN product_product pp ON pp.id = l.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               LEFT JOIN uom_uom lu ON lu.id = l.product_uom
               LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
-             WHERE so.company_id = %(company)s
-               AND so.state = 'sale'
-               AND so.date_order >= %(start)s
-               AND so.date_order < %(end)s
-               AND l.display_type IS NULL
-               AND l.is_downpayment IS NOT TRUE
-               %(product_filter)s
+             WHERE %(product_lines)s %(product_filter)s
             """,
-            company=scope.company.id,
-            start=start,
-            end=end,
+            orders=self._confirmed_orders_sql(scope, start, end),
+            product_lines=PRODUCT_LINES,
+            product_filter=product_filter,
+        )
+
+    def _line_groups_sql(self, scope, segments, product_ids=None):
+        """``FROM ...`` of the company's confirmed product lines dated in ``[segments[0],
+        segments[-1])`` summed per product, line unit and segment of ``segments`` (datetimes):
+        alias ``g`` (``product_id, segment`` 0-based, ``revenue`` in the company currency, ``qty,
+        goods_ordered, goods_delivered`` in the line's unit, ``lines``), joined to ``pp``,
+        ``pt``, ``lu`` (line unit) and ``pu`` (product unit).
+
+        The window's orders are read first (date index) and their lines through the order index,
+        so that a few weeks do not scan the lines of the whole history; the sums per product and
+        unit keep the joins small.
+        """
+        product_filter = (
+            SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL()
+        )
+        return SQL(
+            """
+              FROM (
+                WITH so AS MATERIALIZED (%(orders)s)
+                SELECT l.product_id, l.product_uom,
+                       width_bucket(so.date_order, %(segments)s::timestamp[]) - 1 AS segment,
+                       SUM(%(revenue)s) AS revenue,
+                       SUM(l.product_uom_qty::float8) AS qty,
+                       SUM(l.product_uom_qty::float8) FILTER (%(goods)s) AS goods_ordered,
+                       SUM(l.qty_delivered::float8) FILTER (%(goods)s) AS goods_delivered,
+                       COUNT(*) AS lines
+                  FROM sale_order_line l
+                  JOIN so ON so.id = l.order_id
+                 WHERE l.order_id = ANY(ARRAY(SELECT id FROM so))
+                   AND %(product_lines)s %(product_filter)s
+                 GROUP BY 1, 2, 3
+              ) g
+              JOIN product_product pp ON pp.id = g.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              LEFT JOIN uom_uom lu ON lu.id = g.product_uom
+              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
+            """,
+            orders=self._confirmed_orders_sql(scope, segments[0], segments[-1]),
+            segments=segments,
+            revenue=self._line_revenue_sql(),
+            goods=SQL("WHERE l.qty_delivered_method = 'stock_move'"),
+            product_lines=PRODUCT_LINES,
             product_filter=product_filter,
         )
 
     @staticmethod
-    def _line_revenue_sql():
-        """SQL of a line's untaxed revenue in the company currency (``l`` line, ``so`` order)."""
+    def _company_currency_sql(amount):
+        """SQL of ``amount`` of the order ``so`` in the company currency."""
         return SQL(
-            "l.price_subtotal::float8 / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0"
-            " ELSE so.currency_rate::float8 END"
+            "%s::float8 / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0"
+            " ELSE so.currency_rate::float8 END",
+            amount,
         )
+
+    @classmethod
+    def _line_revenue_sql(cls):
+        """SQL of a line's untaxed revenue in the company currency (``l`` line, ``so`` order)."""
+        return cls._company_currency_sql(SQL("l.price_subtotal"))
 
     @staticmethod
     def _in_product_unit(quantity):
@@ -550,17 +612,16 @@ class ErpconnectKpi(models.AbstractModel):
             names = formulas.SALES_FIELDS
             distinct = SQL(
                 """,
-                COUNT(DISTINCT l.product_id),
-                COUNT(DISTINCT l.product_id) FILTER (WHERE pp.active AND pt.sale_ok)
+                COUNT(DISTINCT g.product_id),
+                COUNT(DISTINCT g.product_id) FILTER (WHERE pp.active AND pt.sale_ok)
                 """
             )
         rows = self.env.execute_query(
             SQL(
-                "SELECT %s, %s %s %s GROUP BY 1",
-                self._bucket_sql(scope, SQL("so.date_order")),
+                "SELECT g.segment, %s %s %s GROUP BY 1",
                 self._sales_sums_sql(scope),
                 distinct,
-                self._confirmed_lines_sql(scope, scope.starts[0], scope.starts[-1]),
+                self._line_groups_sql(scope, scope.starts),
             )
         )
         return self._by_bucket(scope, rows, names)
@@ -574,15 +635,9 @@ class ErpconnectKpi(models.AbstractModel):
         cut_starts = [datetime.datetime.combine(day, datetime.time.min) for day in cuts]
         rows = self.env.execute_query(
             SQL(
-                """
-                SELECT l.product_id, width_bucket(so.date_order, %(cuts)s::timestamp[]) - 1,
-                       %(sums)s, COUNT(*)
-                %(lines)s
-                 GROUP BY 1, 2
-                """,
-                cuts=cut_starts,
-                sums=self._sales_sums_sql(scope),
-                lines=self._confirmed_lines_sql(scope, cut_starts[0], cut_starts[-1]),
+                "SELECT g.product_id, g.segment, %s, SUM(g.lines)::float8 %s GROUP BY 1, 2",
+                self._sales_sums_sql(scope),
+                self._line_groups_sql(scope, cut_starts),
             )
         )
         size, bucket_count = scope.product_ids.size, scope.bucket_count
@@ -606,7 +661,8 @@ class ErpconnectKpi(models.AbstractModel):
             scope, buckets, product_ids, in_bucket & catalog
         )
         ends = bound_days[1:]
-        for name, values in (("trailing_qty", table[:, 4]), ("trailing_lines", lines)):
+        units = table[:, 2 + SALES_SUMS.index("units")]
+        for name, values in (("trailing_qty", units), ("trailing_lines", lines)):
             arrays[name] = formulas.trailing_window_sums(
                 rows_index[known],
                 segment_days[known],
@@ -627,61 +683,75 @@ class ErpconnectKpi(models.AbstractModel):
         return np.bincount(codes // width, minlength=scope.bucket_count).astype(np.float64)
 
     def _sales_sums_sql(self, scope):
-        """Sums over confirmed lines, in the order of ``SALES_SUMS``."""
-        qty = self._in_product_unit(SQL("l.product_uom_qty"))
+        """Sums over the rows ``g`` of ``_line_groups_sql``, in the order of ``SALES_SUMS``
+        (quantities in the product's unit)."""
         return SQL(
             """
-            SUM(%(revenue)s),
             SUM(%(qty)s * COALESCE(%(cost)s, 0)::float8),
             SUM(%(qty)s),
-            SUM(%(qty)s) FILTER (WHERE l.qty_delivered_method = 'stock_move'),
-            SUM(%(delivered)s) FILTER (WHERE l.qty_delivered_method = 'stock_move')
+            SUM(%(ordered)s),
+            SUM(%(delivered)s)
             """,
-            revenue=self._line_revenue_sql(),
-            qty=qty,
+            qty=self._in_product_unit(SQL("g.qty")),
             cost=self._unit_cost_sql(scope),
-            delivered=self._in_product_unit(SQL("l.qty_delivered")),
+            ordered=self._in_product_unit(SQL("g.goods_ordered")),
+            delivered=self._in_product_unit(SQL("g.goods_delivered")),
         )
 
     def _load_orders(self, scope):
-        """Confirmed orders per bucket of order date, their customers (commercial entities) and
-        those with two orders up to the bucket's end (in it, or one before it)."""
+        """Confirmed orders per bucket of order date: their untaxed amount in the company
+        currency, their number, their customers (commercial entities) and, when "repeat" is
+        needed, the customers with two orders up to the bucket's end (in it, or one before)."""
+        firsts, join_firsts, repeat_count = SQL(), SQL(), SQL("NULL")
+        if "repeat" in scope.sources:
+            firsts = SQL(
+                """
+                , firsts AS (
+                    SELECT rp.commercial_partner_id AS customer, MIN(so.date_order) AS first_order
+                      FROM sale_order so
+                      JOIN res_partner rp ON rp.id = so.partner_id
+                     WHERE so.company_id = %s
+                       AND so.state = 'sale'
+                       AND so.date_order < %s
+                       AND rp.commercial_partner_id IN (SELECT customer FROM per_bucket)
+                     GROUP BY 1
+                )
+                """,
+                scope.company.id,
+                scope.starts[-1],
+            )
+            join_firsts = SQL("LEFT JOIN firsts f ON f.customer = b.customer")
+            repeat_count = SQL(
+                "COUNT(*) FILTER (WHERE b.order_count >= 2"
+                " OR f.first_order < (%s::timestamp[])[b.bucket])",
+                scope.starts,
+            )
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH orders AS (
-                    SELECT rp.commercial_partner_id AS customer, so.date_order
-                      FROM sale_order so
+                WITH per_bucket AS (
+                    SELECT %(bucket)s + 1 AS bucket, rp.commercial_partner_id AS customer,
+                           COUNT(*) AS order_count, SUM(%(revenue)s) AS revenue
+                      FROM (%(orders)s) so
                       JOIN res_partner rp ON rp.id = so.partner_id
-                     WHERE so.company_id = %(company)s
-                       AND so.state = 'sale'
-                       AND so.date_order < %(end)s
-                ), per_bucket AS (
-                    SELECT width_bucket(date_order, %(bounds)s::timestamp[]) AS bucket, customer,
-                           COUNT(*) AS order_count
-                      FROM orders
-                     WHERE date_order >= %(start)s
                      GROUP BY 1, 2
-                ), firsts AS (
-                    SELECT customer, MIN(date_order) AS first_order
-                      FROM orders
-                     WHERE customer IN (SELECT customer FROM per_bucket)
-                     GROUP BY customer
-                )
-                SELECT b.bucket - 1, SUM(b.order_count), COUNT(*),
-                       COUNT(*) FILTER (WHERE b.order_count >= 2
-                                           OR f.first_order < (%(bounds)s::timestamp[])[b.bucket])
-                  FROM per_bucket b
-                  JOIN firsts f ON f.customer = b.customer
+                ) %(firsts)s
+                SELECT b.bucket - 1, SUM(b.revenue), SUM(b.order_count), COUNT(*), %(repeat)s
+                  FROM per_bucket b %(join_firsts)s
                  GROUP BY b.bucket
                 """,
-                company=scope.company.id,
-                end=scope.starts[-1],
-                start=scope.starts[0],
-                bounds=scope.starts,
+                bucket=self._bucket_sql(scope, SQL("so.date_order")),
+                revenue=self._company_currency_sql(SQL("so.amount_untaxed")),
+                orders=self._confirmed_orders_sql(scope, scope.starts[0], scope.starts[-1]),
+                firsts=firsts,
+                join_firsts=join_firsts,
+                repeat=repeat_count,
             )
         )
-        return self._by_bucket(scope, rows, formulas.ORDER_FIELDS)
+        arrays = self._by_bucket(scope, rows, formulas.ORDER_FIELDS)
+        if "repeat" not in scope.sources:
+            del arrays["repeat_customers"]
+        return arrays
 
     def _load_deliveries(self, scope):
         """Customer deliveries (outgoing pickings of confirmed orders) by day done: count, late
@@ -857,27 +927,33 @@ class ErpconnectKpi(models.AbstractModel):
     def _product_figures(self, scope):
         """Product metrics (``PRODUCT_METRICS``) per product of ``scope`` and bucket."""
         product_ids = scope.product_ids.tolist()
-        names = (*SALES_SUMS, "orders", "customers")
-        rows = self.env.execute_query(
+        sums = self.env.execute_query(
+            SQL(
+                "SELECT g.product_id, g.segment, SUM(g.revenue), %s %s GROUP BY 1, 2",
+                self._sales_sums_sql(scope),
+                self._line_groups_sql(scope, scope.starts, product_ids),
+            )
+        )
+        counts = self.env.execute_query(
             SQL(
                 """
-                SELECT l.product_id, %s, %s,
-                       COUNT(DISTINCT l.order_id),
+                SELECT l.product_id, %s, COUNT(DISTINCT l.order_id),
                        COUNT(DISTINCT (SELECT rp.commercial_partner_id FROM res_partner rp
                                         WHERE rp.id = so.partner_id))
                 %s
                  GROUP BY 1, 2
                 """,
                 self._bucket_sql(scope, SQL("so.date_order")),
-                self._sales_sums_sql(scope),
                 self._confirmed_lines_sql(scope, scope.starts[0], scope.starts[-1], product_ids),
             )
         )
-        sales = {name: np.zeros((len(product_ids), scope.bucket_count)) for name in names}
-        for product_id, bucket, *values in rows:
-            row = product_ids.index(product_id)
-            for name, value in zip(names, values):
-                sales[name][row, bucket] = value or 0.0
+        sales = {}
+        for names, rows in ((("revenue", *SALES_SUMS), sums), (("orders", "customers"), counts)):
+            for name in names:
+                sales[name] = np.zeros((len(product_ids), scope.bucket_count))
+            for product_id, bucket, *values in rows:
+                for name, value in zip(names, values):
+                    sales[name][product_ids.index(product_id), bucket] = value or 0.0
         on_hand, net_moves, _customer_moves = self._stock_figures(scope, product_ids)
         products = self.env["product.product"].with_company(scope.company).browse(product_ids)
         unit_cost = products.mapped("standard_price")

@@ -195,8 +195,8 @@ class ErpconnectRun(models.Model):
                     queued |= company_runner._queue_run(company)
                 else:
                     runs |= company_runner._run_company(company, "manual")
-        action = (runs | queued).with_env(self.env)._get_records_action(
-            name=self.env._("Analysis runs")
+        action = (
+            (runs | queued).with_env(self.env)._get_records_action(name=self.env._("Analysis runs"))
         )
         if not queued:
             return action
@@ -389,8 +389,10 @@ class ErpconnectRun(models.Model):
     @api.model
     def _get_inline_max_products(self):
         """Largest catalogue (active goods) that "Run analysis now" analyses in the request."""
-        value = self.env["ir.config_parameter"].sudo().get_param(
-            SETTINGS_PREFIX + "inline_run_max_products"
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(SETTINGS_PREFIX + "inline_run_max_products")
         )
         try:
             return max(0, int(value)) if value not in (None, False, "") else INLINE_RUN_MAX_PRODUCTS
@@ -582,6 +584,8 @@ class ErpconnectRun(models.Model):
     def _publish(self):
         """Make the staged results of this run current (the caller wraps it in a savepoint)."""
         self._call_result_hooks(3)
+        # The AI KPIs (accuracy, anomalies, trained models) read these results.
+        self.env["erpconnect.kpi"]._invalidate_kpi_cache(self.company_id.ids)
 
     def _discard_run(self):
         """Remove the rows this run staged in every result model."""

@@ -173,6 +173,20 @@ class TestErpconnectDashboard(TransactionCase):
         )
         self.assertEqual(sum(p1_lines.mapped("product_uom_qty")), 4.0)
 
+    def test_kpi_cards_open_their_records(self):
+        cards = {card["code"]: card for card in self._data(self.manager)["kpis"]}
+        # The Manager's default cards include the order count and the out-of-stock count.
+        orders = (
+            self.env["sale.order"]
+            .with_user(self.manager)
+            .search(cards["order_count"]["link"]["domain"])
+        )
+        # The two confirmed orders of 13 and 14 March (the draft and the January one are out).
+        self.assertEqual(len(orders), 2)
+        self.assertEqual(cards["order_count"]["value"], 2)
+        out = self.env["product.product"].search(cards["out_of_stock_count"]["link"]["domain"])
+        self.assertEqual(out, self.p1 | self.p5)
+
     def test_viewer_sees_figures_without_order_links(self):
         data = self._data(self.viewer)
         self.assertFalse(data["is_manager"])

@@ -157,6 +157,14 @@ class TestErpconnectRun(ErpconnectCase):
         self.assertEqual(len(self.current_forecasts()), 3)
         self.assertEqual(run.forecast_count, 3)
 
+    def test_finished_run_empties_the_company_kpi_cache(self):
+        kpi_class = type(self.env["erpconnect.kpi"])
+        with patch.object(kpi_class, "_invalidate_kpi_cache", autospec=True) as invalidate:
+            run = self.run_analysis()
+        self.assertEqual(run.status, "done", run.message)
+        self.assertEqual(invalidate.call_count, 1)
+        self.assertEqual(invalidate.call_args.args[1], [self.company.id])
+
     def test_viewer_cannot_run(self):
         with self.assertRaises(AccessError):
             self.run_analysis(user=self.user_viewer)

@@ -44,7 +44,8 @@ def recursion_start(start, origins):
 
 
 def init_window(qty, start):
-    """The ``INIT_DAYS`` days from each product's first sale (P x INIT_DAYS) and their indexes."""
+    """The ``INIT_DAYS`` days from each product's ``start`` day (P x INIT_DAYS), and their indexes
+    (clipped to the last day of the matrix)."""
     index = np.minimum(start[:, None] + np.arange(INIT_DAYS), qty.shape[1] - 1)
     return qty[np.arange(qty.shape[0])[:, None], index], index
 
@@ -63,8 +64,7 @@ class Recursion:
         self.qty = qty
         self.origins = list(origins)
         self.active_from = active_from
-        stops = set(self.origins) | {max(o - SELECTION_DAYS, 0) for o in self.origins}
-        self.stops = sorted(stops)
+        self.stops = set(self.origins) | {max(o - SELECTION_DAYS, 0) for o in self.origins}
 
     def run(self, step, snapshot, n_params):
         """Return ``(states, errors)``: per origin the state snapshot and the G x P error sums."""

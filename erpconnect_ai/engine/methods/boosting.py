@@ -13,8 +13,7 @@ from the days before the origin and scaled by ``s``:
 * last year: mean of the 7 days around the target day 364 days earlier, and the 28-day mean
   before the origin 364 days earlier (yearly seasonality);
 * share of days without demand and days since the last sale (intermittency), age of the product
-  (up to 91 days),
-  ``log(1 + s)`` and the 28-day standard deviation.
+  (up to 91 days), ``log(1 + s)`` and the 28-day standard deviation.
 
 Days before a product's first sale are missing values (the model handles them natively), so new
 products are not mistaken for slow ones. The model is trained on a random sample of rows whose
@@ -22,6 +21,9 @@ target day lies before the earliest origin asked for (no look-ahead in the backt
 model is trained for origins more than ``RETRAIN_DAYS`` later (the final forecast). The sample has
 40 rows per product, from 20,000 to ``TRAIN_ROWS`` rows: more rows did not make the forecasts
 measurably better in the benchmark, and training time grows with them.
+
+scikit-learn runs on ``_threads()`` OpenMP threads (``threadpoolctl``, a scikit-learn
+dependency): all cores when the machine is idle, one when it is busy.
 """
 
 import os

@@ -95,7 +95,7 @@ function dashboardData({ isManager }) {
             available: true,
             message: "",
             total: 1,
-            counts: { ORDER_NOW: 1, WATCH: 0, OK: 0 },
+            counts: [{ urgency: "ORDER_NOW", label: "Order now", count: 1 }],
             link: null,
             rows: [
                 {
@@ -108,6 +108,7 @@ function dashboardData({ isManager }) {
                     suggested_qty: 18,
                     days_of_coverage: 1.5,
                     urgency: "ORDER_NOW",
+                    urgency_label: "Order now",
                     link: null,
                 },
             ],

@@ -132,12 +132,17 @@ export function linkToAction(link) {
 
 // ---------------------------------------------------------------------------------- CSV
 
+const QUOTE = String.fromCharCode(34);
+const CSV_SPECIAL = [QUOTE, ",", ";", "\n", "\r"];
+
 function csvCell(value) {
     if (value === null || value === undefined || value === false) {
         return "";
     }
     const text = Array.isArray(value) ? String(value[1] ?? "") : String(value);
-    return /[",\n\r;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    // No regular expression literal here: the translation extractor misreads quotes in them.
+    const needsQuotes = CSV_SPECIAL.some((char) => text.includes(char));
+    return needsQuotes ? `"${text.split(QUOTE).join(QUOTE + QUOTE)}"` : text;
 }
 
 /**

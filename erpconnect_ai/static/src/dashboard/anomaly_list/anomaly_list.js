@@ -27,16 +27,6 @@ export class AnomalyList extends Component {
         return severityClass(row.severity);
     }
 
-    kindLabel(row) {
-        return { SPIKE: _t("Spike"), DROP: _t("Drop") }[row.kind] || row.kind;
-    }
-
-    severityLabel(row) {
-        return (
-            { HIGH: _t("High"), MEDIUM: _t("Medium"), LOW: _t("Low") }[row.severity] || row.severity
-        );
-    }
-
     open(row) {
         this.action.doAction(linkToAction(row.link));
     }
@@ -46,11 +36,11 @@ export class AnomalyList extends Component {
             columns: [
                 { name: "date", label: _t("Date") },
                 { name: "product_name", label: _t("Product") },
-                { name: "kind", label: _t("Kind") },
+                { name: "kind_label", label: _t("Kind") },
                 { name: "qty", label: _t("Quantity") },
                 { name: "expected", label: _t("Expected") },
                 { name: "z", label: _t("z-score") },
-                { name: "severity", label: _t("Severity") },
+                { name: "severity_label", label: _t("Severity") },
             ],
             rows: this.props.section.rows,
         };

@@ -1,10 +1,12 @@
 /** @odoo-module **/
 
 import { Component } from "@odoo/owl";
-import { describeChange, formatValue } from "../dashboard_utils";
+import { useService } from "@web/core/utils/hooks";
+import { describeChange, formatValue, linkToAction } from "../dashboard_utils";
 
 /**
- * One KPI: name, value, change versus the previous period coloured by whether it is good news.
+ * One KPI: name, value, change versus the previous period coloured by whether it is good news,
+ * and a button opening the records behind it when the KPI counts records (``kpi.link``).
  * Props: ``kpi`` (catalogue entry merged with its metric: code, name, unit, direction,
  * description, value, previous, change_pct), ``currencyId``, optional ``onClick(kpi)`` and
  * ``active`` (highlighted when its history is open).
@@ -17,6 +19,10 @@ export class KpiCard extends Component {
         onClick: { type: Function, optional: true },
         active: { type: Boolean, optional: true },
     };
+
+    setup() {
+        this.action = useService("action");
+    }
 
     get value() {
         return formatValue(this.props.kpi.value, this.props.kpi.unit, this.props.currencyId, {
@@ -36,5 +42,9 @@ export class KpiCard extends Component {
 
     onClick() {
         this.props.onClick?.(this.props.kpi);
+    }
+
+    openRecords() {
+        this.action.doAction(linkToAction(this.props.kpi.link));
     }
 }

@@ -36,16 +36,6 @@ export class ReplenishmentTable extends Component {
         return urgencyClass(row.urgency);
     }
 
-    urgencyLabel(row) {
-        return (
-            {
-                ORDER_NOW: _t("Order now"),
-                WATCH: _t("Watch"),
-                OK: _t("OK"),
-            }[row.urgency] || row.urgency
-        );
-    }
-
     open(row) {
         this.action.doAction(linkToAction(row.link));
     }
@@ -81,7 +71,7 @@ export class ReplenishmentTable extends Component {
                 { name: "reorder_point", label: _t("Reorder point") },
                 { name: "suggested_qty", label: _t("Suggested quantity") },
                 { name: "days_of_coverage", label: _t("Days of coverage") },
-                { name: "urgency", label: _t("Urgency") },
+                { name: "urgency_label", label: _t("Urgency") },
             ],
             rows: this.props.section.rows,
         };
