@@ -39,35 +39,60 @@ from concurrent.futures import ThreadPoolExecutor
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
-# (model, method, args, kwargs): what the dashboard and KPI screens call.
+# (model, method, args, kwargs): what the dashboard and KPIs screens call (static/src/dashboard)
+# and the KPI JSON-RPC API.
 CALLS = [
+    ("erpconnect.dashboard", "get_dashboard_data", [], {"days": 30}),
+    ("erpconnect.dashboard", "get_kpi_overview", [], {"days": 30}),
     ("erpconnect.kpi", "get_metrics", [], {"days": 30}),
     ("erpconnect.kpi", "get_metrics", [], {"days": 7}),
     ("erpconnect.kpi", "get_metric", ["revenue_total"], {"days": 90, "interval": "week"}),
-    ("erpconnect.dashboard", "get_dashboard_data", [], {"days": 30}),
+    ("erpconnect.kpi", "get_metric", ["order_count"], {"days": 365, "interval": "month"}),
+]
+# Other read APIs of the addon (``--api`` adds them to the mix).
+API_CALLS = [
     ("erpconnect.replenishment", "get_suggestions", [], {"limit": 50}),
     ("erpconnect.anomaly", "get_anomalies", [], {"days": 30}),
     ("erpconnect.run", "get_health", [], {}),
 ]
 
 
-def jsonrpc(url, service, method, *args, timeout=60):
-    payload = {
-        "jsonrpc": "2.0",
-        "method": "call",
-        "params": {"service": service, "method": method, "args": list(args)},
-        "id": 1,
-    }
-    request = urllib.request.Request(
-        url + "/jsonrpc",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+def post(url, params, cookie=None, timeout=60):
+    """POST a JSON-RPC 2.0 ``call`` to ``url``; returns ``(result, response headers)``."""
+    payload = {"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}
+    headers = {"Content-Type": "application/json"}
+    if cookie:
+        headers["Cookie"] = cookie
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         answer = json.loads(response.read())
+        response_headers = response.headers
     if answer.get("error"):
         raise RuntimeError(answer["error"].get("data", {}).get("message") or answer["error"])
-    return answer["result"]
+    return answer["result"], response_headers
+
+
+def jsonrpc(url, service, method, *args, timeout=60):
+    """A call of Odoo's external API (``/jsonrpc``: the password is checked on every call)."""
+    params = {"service": service, "method": method, "args": list(args)}
+    return post(url + "/jsonrpc", params, timeout=timeout)[0]
+
+
+def web_session(url, db, login, password):
+    """Log in as the web client does; returns the ``session_id`` cookie."""
+    result, headers = post(
+        url + "/web/session/authenticate", {"db": db, "login": login, "password": password}
+    )
+    cookie = headers.get("Set-Cookie", "").split(";", 1)[0]
+    if not result.get("uid") or not cookie.startswith("session_id="):
+        sys.exit("web login failed for %s" % login)
+    return cookie
+
+
+def call_kw(url, cookie, model, method, args, kwargs):
+    """A call as the dashboard makes it (``orm.call``: ``/web/dataset/call_kw``, session)."""
+    params = {"model": model, "method": method, "args": args, "kwargs": kwargs}
+    return post("%s/web/dataset/call_kw/%s/%s" % (url, model, method), params, cookie)[0]
 
 
 BENCH_USERS = (
@@ -137,7 +162,25 @@ def main():
         metavar="ADMIN:PASSWORD",
         help="create bench_viewer and bench_manager (if missing) as this administrator",
     )
+    parser.add_argument(
+        "--transport",
+        choices=("jsonrpc", "web"),
+        default="jsonrpc",
+        help="jsonrpc: external API, /jsonrpc execute_kw with the password (default); "
+        "web: as the dashboard, a web session and /web/dataset/call_kw",
+    )
+    parser.add_argument("--api", action="store_true", help="add API_CALLS to the mix")
+    parser.add_argument("--only", help="comma-separated model.method names: only these calls")
     options = parser.parse_args()
+    known = CALLS + API_CALLS
+    wanted = options.only.split(",") if options.only else None
+    calls = [
+        call
+        for call in (known if wanted or options.api else CALLS)
+        if not wanted or "%s.%s" % call[:2] in wanted
+    ]
+    if not calls:
+        sys.exit("--only matches none of: %s" % ", ".join("%s.%s" % c[:2] for c in known))
 
     host = urllib.parse.urlparse(options.url).hostname
     if host not in LOOPBACK_HOSTS:
@@ -151,6 +194,9 @@ def main():
     users = []
     for pair in pairs:
         login, password = pair.split(":", 1)
+        if options.transport == "web":
+            users.append((web_session(options.url, options.db, login, password), None, login))
+            continue
         uid = jsonrpc(options.url, "common", "login", options.db, login, password)
         if not uid:
             sys.exit("login failed for %s" % login)
@@ -165,7 +211,7 @@ def main():
 
     def one_call(index):
         uid, password, login = users[index % len(users)]
-        model, method, args, kwargs = CALLS[index % len(CALLS)]
+        model, method, args, kwargs = calls[index % len(calls)]
         if index < barrier.parties:
             try:  # the first wave starts together: real concurrency, not a trickle
                 barrier.wait(timeout=30)
@@ -177,18 +223,21 @@ def main():
             return
         started = time.perf_counter()
         try:
-            jsonrpc(
-                options.url,
-                "object",
-                "execute_kw",
-                options.db,
-                uid,
-                password,
-                model,
-                method,
-                args,
-                kwargs,
-            )
+            if options.transport == "web":
+                call_kw(options.url, uid, model, method, args, kwargs)
+            else:
+                jsonrpc(
+                    options.url,
+                    "object",
+                    "execute_kw",
+                    options.db,
+                    uid,
+                    password,
+                    model,
+                    method,
+                    args,
+                    kwargs,
+                )
         except Exception as error:  # counted and reported below
             with lock:
                 errors.append("%s %s.%s: %s" % (login, model, method, error))
@@ -203,10 +252,11 @@ def main():
     wall = time.perf_counter() - wall
 
     print(
-        "requests: %d planned, %d ok, %d errors, %d skipped (time limit), concurrency %d, "
+        "requests: %d planned (%s), %d ok, %d errors, %d skipped (time limit), concurrency %d, "
         "users %d, wall %.1f s"
         % (
             options.requests,
+            options.transport,
             len(latencies),
             len(errors),
             len(skipped),

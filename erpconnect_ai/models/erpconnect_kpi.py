@@ -270,13 +270,25 @@ class ErpconnectKpi(models.AbstractModel):
         The key is (database, company, last day, ``key``): the figures are company-level, the
         same for every user allowed to read them, so users of one company share entries.
         """
-        cache_key = (self.env.cr.dbname, company.id, bounds[-1], *key)
+        return self._cached(
+            company, (bounds[-1], *key), lambda: self._compute_values(company, bounds, codes)
+        )
+
+    @api.model
+    def _cached(self, company, key, compute):
+        """``compute()`` served from the cache while younger than ``CACHE_TTL`` seconds, under
+        (database, company, ``key``); dropped with the company's KPIs (``_invalidate_kpi_cache``).
+
+        For company-level data only (the same for every user allowed to read it); callers must
+        not modify what it returns.
+        """
+        cache_key = (self.env.cr.dbname, company.id, *key)
         now = time.monotonic()
         with _cache_lock:
             hit = _cache.get(cache_key)
         if hit and 0 <= now - hit[0] < CACHE_TTL:
             return hit[1]
-        values = self._compute_values(company, bounds, codes)
+        values = compute()
         with _cache_lock:
             _cache[cache_key] = (now, values)
             if len(_cache) > CACHE_MAX_ENTRIES:
@@ -436,7 +448,8 @@ class ErpconnectKpi(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT pp.id, pp.active, pt.sale_ok, pt.is_storable, pt.list_price::float8,
+                SELECT pp.id, COALESCE(pp.active, FALSE), COALESCE(pt.sale_ok, FALSE),
+                       COALESCE(pt.is_storable, FALSE), COALESCE(pt.list_price, 0)::float8,
                        %(cost)s::float8,
                        COALESCE(%(created)s, -1)
                   FROM product_product pp

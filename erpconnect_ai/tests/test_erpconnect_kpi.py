@@ -575,6 +575,20 @@ class TestErpconnectKpi(TransactionCase):
                         else:
                             self.assertAlmostEqual(act, exp, places=3)
 
+    def test_products_with_unset_flags_are_not_counted_as_storable(self):
+        # Templates created by data files without the field (e.g. services) keep
+        # is_storable NULL in the database: such a product is not storable, so it is neither
+        # out of stock nor in stock; the counts stay those of the hand-computed table.
+        service = self._product("KPI S", 15, 5, storable=False)
+        self.env.cr.execute(
+            "UPDATE product_template SET is_storable = NULL, sale_ok = NULL WHERE id = %s",
+            [service.product_tmpl_id.id],
+        )
+        self.env.invalidate_all()
+        metrics = {entry["code"]: entry for entry in self.kpi().get_metrics(days=30)}
+        self.assertEqual(metrics["out_of_stock_count"]["value"], 1)  # F only, as in the table
+        self.assertEqual(metrics["low_stock_count"]["value"], 2)
+
     def test_empty_company(self):
         empty = self.env["res.company"].create({"name": "KPI Empty Co"})
         for days in (7, 30, 90, 365):
