@@ -28,19 +28,27 @@ import pandas as pd
 
 from .history import daily_matrix, first_true
 
+
+def _lt(text):
+    """Mark ``text`` for translation extraction; the ORM layer translates it."""
+    return text
+
+
 ABC_CLASSES = ("A", "B", "C")
 XYZ_CLASSES = ("X", "Y", "Z")
 DEFAULT_ABC_THRESHOLDS = {"rank": (0.2, 0.5), "pareto": (0.8, 0.95)}
 RECOMMENDATIONS = {
-    "AX": "Tight control: frequent small orders, low safety stock, automatic replenishment.",
-    "AY": "Review weekly: forecast-driven orders with moderate safety stock.",
-    "AZ": "High value, erratic: order to confirmed demand, watch closely, buffer critical items.",
-    "BX": "Steady: automatic reorder points with standard safety stock.",
-    "BY": "Periodic review with forecast and standard safety stock.",
-    "BZ": "Irregular: order on demand or keep a small buffer, review monthly.",
-    "CX": "Low value, steady: large infrequent orders, minimal effort.",
-    "CY": "Low value: periodic bulk orders, simple min/max rules.",
-    "CZ": "Order on demand or drop from the range.",
+    "AX": _lt("Tight control: frequent small orders, low safety stock, automatic replenishment."),
+    "AY": _lt("Review weekly: forecast-driven orders with moderate safety stock."),
+    "AZ": _lt(
+        "High value, erratic: order to confirmed demand, watch closely, buffer critical items."
+    ),
+    "BX": _lt("Steady: automatic reorder points with standard safety stock."),
+    "BY": _lt("Periodic review with forecast and standard safety stock."),
+    "BZ": _lt("Irregular: order on demand or keep a small buffer, review monthly."),
+    "CX": _lt("Low value, steady: large infrequent orders, minimal effort."),
+    "CY": _lt("Low value: periodic bulk orders, simple min/max rules."),
+    "CZ": _lt("Order on demand or drop from the range."),
 }
 SEGMENT_COLUMNS = ["product_id", "revenue", "revenue_share", "abc", "cv", "xyz", "segment", "note"]
 MATRIX_COLUMNS = ["abc", "xyz", "product_count", "revenue", "revenue_share", "recommendation"]

@@ -33,7 +33,10 @@ class ErpconnectSegmentMatrix(models.Model):
     revenue_share = fields.Float(
         "Revenue share", digits=(16, 4), help="Share of the company's revenue (0 to 1)."
     )
-    recommendation = fields.Char(help="How to manage the stock of the products of this cell.")
+    recommendation = fields.Char(
+        compute="_compute_recommendation",
+        help="How to manage the stock of the products of this cell (in the user's language).",
+    )
     product_ids = fields.Many2many(
         "product.product",
         "erpconnect_segment_matrix_product_rel",
@@ -57,6 +60,11 @@ class ErpconnectSegmentMatrix(models.Model):
     def _compute_segment(self):
         for cell in self:
             cell.segment = (cell.abc + cell.xyz) if cell.abc and cell.xyz else False
+
+    @api.depends("segment")
+    def _compute_recommendation(self):
+        for cell in self:
+            cell.recommendation = cell.segment and recommendation_of(self.env, cell.segment)
 
     def action_open_products(self):
         """The products of this cell, in a list that shows their segment fields."""
@@ -135,16 +143,20 @@ class ErpconnectSegmentMatrix(models.Model):
         )
 
 
+def recommendation_of(env, segment):
+    """The engine's recommendation for ``segment`` (e.g. ``"AX"``) in the user's language."""
+    return env._(engine.segmentation.RECOMMENDATIONS[segment])
+
+
 def cell_figures(cell):
-    """``abc, xyz, product_count, revenue, revenue_share, recommendation`` of an engine matrix
-    row, as plain Python values."""
+    """``abc, xyz, product_count, revenue, revenue_share`` of an engine matrix row, as plain
+    Python values."""
     return {
         "abc": cell.abc,
         "xyz": cell.xyz,
         "product_count": int(cell.product_count),
         "revenue": float(cell.revenue),
         "revenue_share": float(cell.revenue_share),
-        "recommendation": cell.recommendation,
     }
 
 

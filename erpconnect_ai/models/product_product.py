@@ -10,6 +10,7 @@ from .erpconnect_segment_matrix import (
     XYZ_CLASSES,
     cell_figures,
     finite_or_none,
+    recommendation_of,
 )
 
 # Company-dependent segment fields, written together when a run is published.
@@ -161,7 +162,12 @@ class ProductProduct(models.Model):
                     "segment": row.segment,
                 }
             )
-        result["matrix"] = [cell_figures(cell) for cell in matrix.itertuples(index=False)]
+        result["matrix"] = [
+            dict(
+                cell_figures(cell), recommendation=recommendation_of(self.env, cell.abc + cell.xyz)
+            )
+            for cell in matrix.itertuples(index=False)
+        ]
         return result
 
     # ------------------------------------------------------------------ analysis pipeline

@@ -1,10 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import engine
 from .erpconnect_run import FORECAST_METHODS, SETTINGS_PREFIX, SETTINGS_SPEC
-
-# Classic ABC thresholds of each mode: (A, B) shares of products, or of revenue.
-ABC_DEFAULT_THRESHOLDS = {"rank": (0.2, 0.5), "pareto": (0.8, 0.95)}
 
 ADMIN_GROUP = "erpconnect_ai.group_erpconnect_admin"
 
@@ -142,7 +140,7 @@ class ResConfigSettings(models.TransientModel):
     def _onchange_erpconnect_abc_mode(self):
         """The thresholds mean shares of products (rank) or of revenue (Pareto): switching the
         mode puts back that mode's classic thresholds (20%/50% of products, 80%/95% of revenue)."""
-        thresholds = ABC_DEFAULT_THRESHOLDS.get(self.erpconnect_abc_mode)
+        thresholds = engine.segmentation.DEFAULT_ABC_THRESHOLDS.get(self.erpconnect_abc_mode)
         if thresholds:
             self.erpconnect_abc_a, self.erpconnect_abc_b = thresholds
 

@@ -13,3 +13,4 @@ from . import test_access_rights
 from . import test_dashboard_tour
 from . import test_erpconnect_kpi
 from . import test_pipeline_faults
+from . import test_translations

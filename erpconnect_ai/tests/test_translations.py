@@ -1,0 +1,31 @@
+from odoo.tests import TransactionCase, tagged
+
+from ..models.erpconnect_segment_matrix import recommendation_of
+
+
+@tagged("post_install", "-at_install")
+class TestFrenchTranslations(TransactionCase):
+    """The first users read French: i18n/fr.po loads and reaches menus, KPIs and engine texts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("fr_FR")
+        cls.env["ir.module.module"]._load_module_terms(["erpconnect_ai"], ["fr_FR"], overwrite=True)
+        cls.env_fr = cls.env(context=dict(cls.env.context, lang="fr_FR"))
+
+    def test_menu_is_french(self):
+        menu = self.env_fr.ref("erpconnect_ai.erpconnect_replenishment_menu")
+        self.assertEqual(menu.name, "Réapprovisionnement")
+
+    def test_kpi_catalogue_is_french(self):
+        catalog = {entry["code"]: entry for entry in self.env_fr["erpconnect.kpi"].get_catalog()}
+        self.assertEqual(catalog["out_of_stock_count"]["name"], "En rupture")
+
+    def test_engine_recommendation_is_french(self):
+        self.assertEqual(
+            recommendation_of(self.env_fr, "CZ"), "Commander à la demande ou retirer de la gamme."
+        )
+        self.assertEqual(
+            recommendation_of(self.env, "CZ"), "Order on demand or drop from the range."
+        )
