@@ -1,8 +1,11 @@
 """Bounded JSON-RPC load test of the dashboard and KPI methods.
 
-Sends a fixed number of ``execute_kw`` calls through Odoo's standard ``/jsonrpc`` endpoint, with
-N concurrent callers logged in as several users, and prints p50/p95/p99 latency and the error
-count. Loopback only: the URL must point at 127.0.0.1/localhost/[::1]. Standard library only.
+Sends a fixed number of calls (``CALLS``: what the dashboard and KPIs screens call, plus the KPI
+API; ``--api`` adds the other read APIs) with N concurrent callers logged in as several users,
+and prints p50/p95/p99 latency (overall and per method) and the error count. ``--transport web``
+calls as the dashboard does (a web session, ``/web/dataset/call_kw``); ``--transport jsonrpc``
+(default) as an external program does (``/jsonrpc`` ``execute_kw`` with the password). Loopback
+only: the URL must point at 127.0.0.1/localhost/[::1]. Standard library only.
 
 Run Odoo with workers first, e.g.::
 
@@ -16,6 +19,23 @@ then::
         --users admin:admin,manager@erp.com:manager123,viewer@erp.com:viewer123 \\
         --concurrency 100 --requests 400 --time-limit 120
 
+Odoo's prefork server listens with a backlog of 8 connections per worker: 100 simultaneous
+connections straight to 2 workers overflow it and some are reset (errors). In production a proxy
+holds the connections and queues the requests; to measure that, put HAProxy in front (``haproxy
+-f haproxy.cfg``) and point ``--url`` at it::
+
+    defaults
+        mode http
+        timeout connect 5s
+        timeout client 120s
+        timeout server 120s
+        timeout queue 120s
+    frontend odoo_front
+        bind 127.0.0.1:8070
+        default_backend odoo_workers
+    backend odoo_workers
+        server odoo 127.0.0.1:8069 maxconn 4
+
 The demo users exist only in a database installed with demo data. ``--create-users
 ADMIN_LOGIN:PASSWORD`` first creates (if missing) two bench users through the same JSON-RPC API,
 logged in as that administrator: ``bench_viewer`` (ERPConnect AI Viewer) and ``bench_manager``
@@ -23,7 +43,8 @@ logged in as that administrator: ``bench_viewer`` (ERPConnect AI Viewer) and ``b
 adds them to ``--users``. Use it on benchmark databases only.
 
 A request still waiting when ``--time-limit`` is reached is not sent and is counted as
-skipped; latencies are measured by the client (queueing in Odoo included).
+skipped; latencies are measured by the client (queueing in the proxy and in Odoo included). The
+KPI and dashboard caches last 120 s in each worker: run twice to see a cold and a warm wave.
 """
 
 import argparse

@@ -266,13 +266,21 @@ class ErpconnectDashboard(models.AbstractModel):
             return []
         if product_ids:
             return self._query_sales_rows(company, date_from, date_to, product_ids, by_day)
-        # Company-level totals, the same for every user: cached with the KPIs (a 10,000-product
-        # company spends 0.5 s in these queries per dashboard call; bench/rpc_load.py).
-        return self.env["erpconnect.kpi"]._cached(
+        # A 10,000-product company spends 0.5 s in these queries per dashboard call.
+        return self._cached_figures(
             company,
             ("dashboard_sales", date_from, date_to, by_day),
             lambda: self._query_sales_rows(company, date_from, date_to, None, by_day),
         )
+
+    def _cached_figures(self, company, key, compute):
+        """``compute()`` cached with the KPIs (``erpconnect.kpi._cached``: 120 s, dropped when
+        sales are confirmed or an analysis ends). For company-level figures only, the same for
+        every user (links and messages that depend on the user are added after); 100
+        concurrent dashboard calls on 2 workers need it (bench/rpc_load.py)."""
+        if "erpconnect.kpi" not in self.env:
+            return compute()
+        return self.env["erpconnect.kpi"]._cached(company, key, compute)
 
     def _query_sales_rows(self, company, date_from, date_to, product_ids, by_day):
         """The query of ``_sales_rows``."""
@@ -318,6 +326,20 @@ class ErpconnectDashboard(models.AbstractModel):
     def _sales_trend(self, sales, company, period):
         """Quantity and revenue per day, ISO week and month of the period (the first week and
         month start with the period)."""
+        figures = self._cached_figures(
+            company,
+            ("dashboard_trend", period["date_from"], period["date_to"]),
+            lambda: self._compute_sales_trend(sales, period),
+        )
+        return {
+            "available": bool(sales),
+            "message": "" if sales else self.env._("No confirmed sales in this period."),
+            **figures,
+            "link": self._sales_link(company, period, self.env._("Sales of the period")),
+        }
+
+    def _compute_sales_trend(self, sales, period):
+        """The figures of ``_sales_trend``: ``series``, ``total_qty``, ``total_revenue``."""
         by_day = defaultdict(lambda: [0.0, 0.0])
         for row in sales:
             by_day[row["date"]][0] += row["qty"]
@@ -339,27 +361,20 @@ class ErpconnectDashboard(models.AbstractModel):
                 bucket["date_to"] = labels["day"]
                 bucket["qty"] += qty
                 bucket["revenue"] += revenue
-        total_qty = sum(row["qty"] for row in sales)
-        total_revenue = sum(row["revenue"] for row in sales)
         return {
-            "available": bool(sales),
-            "message": "" if sales else self.env._("No confirmed sales in this period."),
             "series": {interval: list(buckets.values()) for interval, buckets in series.items()},
-            "total_qty": total_qty,
-            "total_revenue": total_revenue,
-            "link": self._sales_link(company, period, self.env._("Sales of the period")),
+            "total_qty": sum(row["qty"] for row in sales),
+            "total_revenue": sum(row["revenue"] for row in sales),
         }
 
     def _top_products(self, sales, company, period):
         """Best sellers of ``sales`` (rows of the period) by quantity and by revenue (top
         ``TOP_PRODUCTS`` each)."""
-        totals = defaultdict(lambda: [0.0, 0.0])
-        for row in sales:
-            totals[row["product_id"]][0] += row["qty"]
-            totals[row["product_id"]][1] += row["revenue"]
-        by_qty = sorted(totals, key=lambda pid: (-totals[pid][0], pid))[:TOP_PRODUCTS]
-        by_revenue = sorted(totals, key=lambda pid: (-totals[pid][1], pid))[:TOP_PRODUCTS]
-        names = self._product_names(set(by_qty) | set(by_revenue))
+        by_qty, by_revenue, totals, names = self._cached_figures(
+            company,
+            ("dashboard_top", period["date_from"], period["date_to"], self.env.lang),
+            lambda: self._compute_top_products(sales),
+        )
 
         def rows(product_ids):
             return [
@@ -385,6 +400,23 @@ class ErpconnectDashboard(models.AbstractModel):
             "by_revenue": rows(by_revenue),
         }
 
+    def _compute_top_products(self, sales):
+        """The figures of ``_top_products``: ``(ids by quantity, ids by revenue, {id: [qty,
+        revenue]} of those, {id: name})``."""
+        totals = defaultdict(lambda: [0.0, 0.0])
+        for row in sales:
+            totals[row["product_id"]][0] += row["qty"]
+            totals[row["product_id"]][1] += row["revenue"]
+        by_qty = sorted(totals, key=lambda pid: (-totals[pid][0], pid))[:TOP_PRODUCTS]
+        by_revenue = sorted(totals, key=lambda pid: (-totals[pid][1], pid))[:TOP_PRODUCTS]
+        top = set(by_qty) | set(by_revenue)
+        return (
+            by_qty,
+            by_revenue,
+            {pid: totals[pid] for pid in top},
+            self._product_names(top),
+        )
+
     def _product_names(self, product_ids):
         products = self.env["product.product"].sudo().browse(sorted(product_ids))
         return {product.id: product.display_name for product in products}
@@ -407,9 +439,7 @@ class ErpconnectDashboard(models.AbstractModel):
         Each count links to its products. Company-level, the same for every user: cached with
         the KPIs.
         """
-        if "erpconnect.kpi" not in self.env:
-            return self._compute_stock_status(company)
-        return self.env["erpconnect.kpi"]._cached(
+        return self._cached_figures(
             company,
             ("dashboard_stock", fields.Date.today(), self.env.lang),
             lambda: self._compute_stock_status(company),
