@@ -44,7 +44,7 @@ import statistics
 import sys
 import time
 
-from load_company import start_odoo  # same directory: Odoo set up the same way
+from load_company import pick_company, start_odoo  # same directory: Odoo set up the same way
 
 #: get_metric histories over 365 days: (code, interval). Sales and company-level stock KPIs are
 #: aggregated in SQL; the per-product stock KPIs (counts, dead stock) rebuild every product's stock
@@ -73,21 +73,6 @@ def parse_args(argv):
         "--odoo-path", default=os.environ.get("ODOO_PATH", "/opt/odoo18"), help="Odoo source tree"
     )
     return parser.parse_known_args(argv)
-
-
-def pick_company(env, wanted):
-    if wanted:
-        domain = [("id", "=", int(wanted))] if wanted.isdigit() else [("name", "=", wanted)]
-        company = env["res.company"].search(domain, limit=1)
-        if not company:
-            sys.exit("no company %r" % wanted)
-        return company
-    env.cr.execute(
-        "SELECT company_id FROM sale_order_line WHERE state = 'sale' "
-        "GROUP BY company_id ORDER BY COUNT(*) DESC LIMIT 1"
-    )
-    row = env.cr.fetchone()
-    return env["res.company"].browse(row[0] if row else env.company.id)
 
 
 def describe(env, company):

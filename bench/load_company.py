@@ -60,6 +60,22 @@ def parse_args(argv):
     return parser.parse_known_args(argv)
 
 
+def pick_company(env, wanted):
+    """The company named or numbered ``wanted``, else the one with the most confirmed lines."""
+    if wanted:
+        domain = [("id", "=", int(wanted))] if wanted.isdigit() else [("name", "=", wanted)]
+        company = env["res.company"].search(domain, limit=1)
+        if not company:
+            sys.exit("no company %r" % wanted)
+        return company
+    env.cr.execute(
+        "SELECT company_id FROM sale_order_line WHERE state = 'sale' "
+        "GROUP BY company_id ORDER BY COUNT(*) DESC LIMIT 1"
+    )
+    row = env.cr.fetchone()
+    return env["res.company"].browse(row[0] if row else env.company.id)
+
+
 def start_odoo(args, odoo_args):
     """Import Odoo from the source tree and configure it for ``args.database``."""
     sys.path.insert(0, args.odoo_path)

@@ -33,7 +33,7 @@ import sys
 import threading
 import time
 
-from load_company import start_odoo  # same directory: Odoo set up the same way
+from load_company import pick_company, start_odoo  # same directory: Odoo set up the same way
 
 # (products at least, wall seconds, peak RSS bytes or None): the targets by size.
 TARGETS = ((10000, 300, 2 * 1024**3), (1000, 60, None))
@@ -95,21 +95,6 @@ class MemorySampler(threading.Thread):
         self.stopped.set()
         self.join()
         self.sample()
-
-
-def pick_company(env, wanted):
-    if wanted:
-        domain = [("id", "=", int(wanted))] if wanted.isdigit() else [("name", "=", wanted)]
-        company = env["res.company"].search(domain, limit=1)
-        if not company:
-            sys.exit("no company %r" % wanted)
-        return company
-    env.cr.execute(
-        "SELECT company_id FROM sale_order_line WHERE state = 'sale' "
-        "GROUP BY company_id ORDER BY COUNT(*) DESC LIMIT 1"
-    )
-    row = env.cr.fetchone()
-    return env["res.company"].browse(row[0] if row else env.company.id)
 
 
 def describe(cr, company_id):
