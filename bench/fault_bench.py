@@ -16,7 +16,7 @@ committed its first batch of forecasts, and look at the database from outside.
 
 Usage, from the repository root (about two run times)::
 
-    /opt/odoo18-venv/bin/python bench/fault_bench.py -d erp_bench_1k --company "Bench 1k" \\
+    $ODOO_PYTHON bench/fault_bench.py -d erp_bench_1k --company "Bench 1k" \\
         -- --db_host=127.0.0.1 --db_user=odoo --db_password=odoo
 
 Options after ``--`` go to Odoo's configuration (and to the subprocesses). Prints each check with

@@ -9,7 +9,7 @@ history ≤ 300 ms). Nothing is written to the database.
 Usage, from the repository root, on a database filled by ``bench/load_company.py`` (10,000
 products; its long-tail catalogue gives ~1.9 million sale order lines in two years)::
 
-    /opt/odoo18-venv/bin/python bench/kpi_bench.py -d erp_bench_10k \\
+    $ODOO_PYTHON bench/kpi_bench.py -d erp_bench_10k \\
         -- --db_host=127.0.0.1 --db_user=odoo --db_password=odoo
 
 The issue's own size (10,000 products, ~100,000 lines over the same two years) is a copy of that

@@ -17,10 +17,10 @@ does not exist, with its warehouse).
 Usage, from the repository root (about 10 minutes for 10,000 products on 2 busy cores)::
 
     PGPASSWORD=odoo createdb -h 127.0.0.1 -U odoo -T erp_base erp_bench_10k
-    /opt/odoo18-venv/bin/python /opt/odoo18/odoo-bin --addons-path=/opt/odoo18/addons,$PWD \\
+    $ODOO_PYTHON $ODOO_PATH/odoo-bin --addons-path=$ODOO_PATH/addons,$PWD \\
         --db_host=127.0.0.1 --db_user=odoo --db_password=odoo -d erp_bench_10k \\
         -i erpconnect_ai --stop-after-init --http-port=18199
-    /opt/odoo18-venv/bin/python bench/load_company.py -d erp_bench_10k --products 10000 \\
+    $ODOO_PYTHON bench/load_company.py -d erp_bench_10k --products 10000 \\
         -- --db_host=127.0.0.1 --db_user=odoo --db_password=odoo
 
 Options after ``--`` go to Odoo's configuration (database host, user, password...). The Odoo

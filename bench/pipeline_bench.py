@@ -13,7 +13,7 @@ Usage, from the repository root, on a database filled by ``bench/load_company.py
 addon first when the database is older than the code: ``odoo-bin ... -u erpconnect_ai
 --stop-after-init``)::
 
-    /opt/odoo18-venv/bin/python bench/pipeline_bench.py -d erp_bench_10k \\
+    $ODOO_PYTHON bench/pipeline_bench.py -d erp_bench_10k \\
         -- --db_host=127.0.0.1 --db_user=odoo --db_password=odoo
 
 ``--company`` picks the company (name or id; default: the one with the most confirmed sale order
