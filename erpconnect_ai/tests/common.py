@@ -38,6 +38,28 @@ WEEKLY_PRICE = 25.0
 DOZEN_PRICE = 60.0  # per dozen
 
 
+def confirmed_receipt(env, company, warehouse, product, qty, name):
+    """A confirmed stock move of ``qty`` ``product`` from the vendor location into
+    ``warehouse``'s stock, in ``company``."""
+    move = (
+        env["stock.move"]
+        .with_company(company)
+        .create(
+            {
+                "name": name,
+                "product_id": product.id,
+                "product_uom_qty": qty,
+                "product_uom": product.uom_id.id,
+                "location_id": env.ref("stock.stock_location_suppliers").id,
+                "location_dest_id": warehouse.lot_stock_id.id,
+                "company_id": company.id,
+            }
+        )
+    )
+    move._action_confirm()
+    return move
+
+
 class ErpconnectCase(TransactionCase):
     """A company with known sales, stock and vendors, users per role, and helpers."""
 
@@ -91,7 +113,7 @@ class ErpconnectCase(TransactionCase):
         cls._set_stock(cls.steady, 40.0)
         cls._set_stock(cls.dozen, 100.0)
         cls._set_stock(cls.unsold, 5.0)
-        cls._create_incoming(cls.steady, 20.0)
+        confirmed_receipt(cls.env, cls.company, cls.warehouse, cls.steady, 20.0, "Incoming")
 
         cls.product_b = cls._create_product("ERPC B Product", 7.0, [], company=cls.company_b)
         cls._create_sale_orders(
@@ -212,27 +234,6 @@ class ErpconnectCase(TransactionCase):
         cls.env["stock.quant"].with_company(company)._update_available_quantity(
             product, warehouse.lot_stock_id, qty
         )
-
-    @classmethod
-    def _create_incoming(cls, product, qty):
-        """A confirmed receipt of ``qty`` from the vendor location into the test warehouse."""
-        move = (
-            cls.env["stock.move"]
-            .with_company(cls.company)
-            .create(
-                {
-                    "name": "Incoming %s" % product.name,
-                    "product_id": product.id,
-                    "product_uom_qty": qty,
-                    "product_uom": product.uom_id.id,
-                    "location_id": cls.env.ref("stock.stock_location_suppliers").id,
-                    "location_dest_id": cls.warehouse.lot_stock_id.id,
-                    "company_id": cls.company.id,
-                }
-            )
-        )
-        move._action_confirm()
-        return move
 
     @classmethod
     def _set_settings(cls, **values):

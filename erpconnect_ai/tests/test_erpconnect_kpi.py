@@ -54,6 +54,8 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.erpconnect_ai.models import erpconnect_kpi
 
+from .common import confirmed_receipt
+
 NOW = datetime(2025, 4, 30, 12, 0)
 
 
@@ -336,22 +338,7 @@ class TestErpconnectKpi(TransactionCase):
     @classmethod
     def _receive(cls, product, qty, day):
         with freeze_time(at(day)):
-            move = (
-                cls.env["stock.move"]
-                .with_company(cls.company)
-                .create(
-                    {
-                        "name": "Receipt",
-                        "product_id": product.id,
-                        "product_uom_qty": qty,
-                        "product_uom": product.uom_id.id,
-                        "location_id": cls.env.ref("stock.stock_location_suppliers").id,
-                        "location_dest_id": cls.warehouse.lot_stock_id.id,
-                        "company_id": cls.company.id,
-                    }
-                )
-            )
-            move._action_confirm()
+            move = confirmed_receipt(cls.env, cls.company, cls.warehouse, product, qty, "Receipt")
             move.quantity = qty
             move.picked = True
             move._action_done()
