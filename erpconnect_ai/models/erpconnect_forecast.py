@@ -33,8 +33,10 @@ class ErpconnectForecast(models.Model):
     _check_company_auto = True
     # The step isolates its own batches and commits between them (see erpconnect.run._call_step).
     _erpconnect_step_commits = True
-    # Products forecast per engine call, savepoint and commit.
-    _erpconnect_batch_size = 500
+    # Products forecast per engine call, savepoint and commit. The engine fits its global model
+    # and picks methods per demand class within a call, so larger batches fit fewer models and
+    # choose on more products (10,000 products: 78.9 s with 2,500 against 88.5 s with 500).
+    _erpconnect_batch_size = 2500
     # Products of a failed batch that, failing alone with the batch's error, make it systematic.
     _erpconnect_systematic_failures = 3
 
