@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -22,6 +22,9 @@ from ..engine import kpi_formulas as formulas
 CACHE_TTL = 120.0
 #: Cached results kept at most per process; the oldest go first.
 CACHE_MAX_ENTRIES = 256
+#: PostgreSQL sequence whose value is part of every cache key: ``_invalidate_kpi_cache`` advances
+#: it once the transaction is committed, so every worker process drops its entries at once.
+GENERATION_SEQUENCE = "erpconnect_kpi_cache_generation"
 #: Sums ``_sales_sums_sql`` reads from the order lines, in its order (``KpiData`` names).
 SALES_SUMS = formulas.SALES_FIELDS[:4]
 #: Condition on ``l`` of the order lines the KPIs count: product lines, no sections, notes or
@@ -31,16 +34,20 @@ PRODUCT_LINES = SQL(
 )
 #: Products ``get_comparison`` accepts at once.
 MAX_COMPARED_PRODUCTS = 20
+#: Segments up to which per-product queries sum their rows per product and segment in SQL; with
+#: more (daily histories) nearly every row is its own group, and summing them with numpy instead
+#: is several times faster.
+GROUPED_SEGMENTS_MAX = 16
 #: Order in which the data groups of the catalogue (``KpiDefinition.sources``) are loaded:
-#: products first, the per-product groups need its index. "sales_daily" (sales per product in
-#: the trailing 90 days) and "sold_products" (distinct products sold) are read by ``_load_sales``
-#: in the same pass over the order lines.
+#: products first, the per-product groups need its index. "sold_products" (distinct products
+#: sold) is read by ``_load_sales`` in the same pass over the order lines.
 SOURCE_LOADERS = (
     ("products", "_load_products"),
     ("stock", "_load_stock"),
     ("rules", "_load_rules"),
     ("rop", "_load_reorder_points"),
     ("sales", "_load_sales"),
+    ("sales_daily", "_load_trailing_sales"),
     ("orders", "_load_orders"),
     ("deliveries", "_load_deliveries"),
     ("suggestions", "_load_suggestions"),
@@ -48,9 +55,9 @@ SOURCE_LOADERS = (
     ("runs", "_load_runs"),
 )
 
-# In-process cache: {(dbname, company_id, key...): (monotonic time, values)}. Each worker has its
-# own; `_invalidate_kpi_cache` empties the one of the process that confirmed a sale or finished an
-# analysis, the others expire within CACHE_TTL.
+# In-process cache: {(dbname, company_id, generation, key...): (monotonic time, values)}. Each
+# worker has its own; `_invalidate_kpi_cache` empties the one of the process that confirmed a sale
+# or finished an analysis, and advances the generation that the other processes read.
 _cache = {}
 _cache_lock = threading.Lock()
 
@@ -83,6 +90,7 @@ class _Scope:
         self.sources = set()  # data groups to load (catalogue sources)
         self.product_ids = np.zeros(0, dtype=np.int64)  # sorted, set by _load_products
         self.catalog = np.zeros(0, dtype=bool)  # active and sellable, per product
+        self.unit_factor = np.zeros(0)  # factor of each product's unit of measure
 
     @property
     def bucket_count(self):
@@ -244,14 +252,19 @@ class ErpconnectKpi(models.AbstractModel):
     # ------------------------------------------------------------------------------------------
     # Cache
     # ------------------------------------------------------------------------------------------
+    def init(self):
+        self.env.cr.execute(
+            SQL("CREATE SEQUENCE IF NOT EXISTS %s", SQL.identifier(GENERATION_SEQUENCE))
+        )
+
     @api.model
     def _invalidate_kpi_cache(self, company_ids=None):
         """Drop the cached KPIs of this database (of ``company_ids`` only, when given), now and
-        again when the transaction ends.
+        again when the transaction ends; once it is committed, the other worker processes drop
+        theirs too (all companies: the cache generation advances).
 
         Called when sales are confirmed or cancelled (``sale.order``) and when an analysis run
-        finishes (``erpconnect.run``). Other worker processes keep theirs for at most
-        ``CACHE_TTL`` seconds.
+        finishes (``erpconnect.run``).
         """
         cr = self.env.cr
         companies = frozenset(company_ids) if company_ids is not None else None
@@ -259,9 +272,30 @@ class ErpconnectKpi(models.AbstractModel):
         pending = cr.postcommit.data.setdefault("erpconnect_kpi_invalidate", set())
         if not pending:
             dbname = cr.dbname
-            for callbacks in (cr.postcommit, cr.postrollback):
-                callbacks.add(lambda: _clear_cache(dbname, *_pending_companies(pending)))
+
+            def clear():
+                _clear_cache(dbname, *_pending_companies(pending))
+
+            def advance_generation():
+                clear()
+                # after the commit, on a connection of its own (the request's may be closing)
+                with sql_db.db_connect(dbname).cursor() as generation_cr:
+                    generation_cr.execute(SQL("SELECT nextval(%s)", GENERATION_SEQUENCE))
+
+            cr.postcommit.add(advance_generation)
+            cr.postrollback.add(clear)
         pending.add(companies)
+
+    @api.model
+    def _cache_generation(self):
+        """Current value of the cache generation (advanced by ``_invalidate_kpi_cache``)."""
+        # last_value stays at the start value until the first nextval() sets is_called
+        return self.env.execute_query(
+            SQL(
+                "SELECT last_value + is_called::int FROM %s",
+                SQL.identifier(GENERATION_SEQUENCE),
+            )
+        )[0][0]
 
     @api.model
     def _cached_values(self, company, key, bounds, codes):
@@ -282,7 +316,7 @@ class ErpconnectKpi(models.AbstractModel):
         For company-level data only (the same for every user allowed to read it); callers must
         not modify what it returns.
         """
-        cache_key = (self.env.cr.dbname, company.id, *key)
+        cache_key = (self.env.cr.dbname, company.id, self._cache_generation(), *key)
         now = time.monotonic()
         with _cache_lock:
             hit = _cache.get(cache_key)
@@ -308,7 +342,7 @@ class ErpconnectKpi(models.AbstractModel):
         codes = list(formulas.KPI_BY_CODE) if codes is None else list(codes)
         sources = {source for code in codes for source in formulas.KPI_BY_CODE[code].sources}
         if "sales_daily" in sources:
-            sources |= {"products", "sales"}
+            sources.add("products")
         scope = _Scope(company, bounds)
         scope.sources = sources
         data = formulas.KpiData(scope.bucket_days)
@@ -451,9 +485,11 @@ class ErpconnectKpi(models.AbstractModel):
                 SELECT pp.id, COALESCE(pp.active, FALSE), COALESCE(pt.sale_ok, FALSE),
                        COALESCE(pt.is_storable, FALSE), COALESCE(pt.list_price, 0)::float8,
                        %(cost)s::float8,
-                       COALESCE(%(created)s, -1)
+                       COALESCE(%(created)s, -1),
+                       pu.factor::float8
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                  LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE pt.company_id IS NULL OR pt.company_id = %(company)s
                  ORDER BY pp.id
                 """,
@@ -462,9 +498,10 @@ class ErpconnectKpi(models.AbstractModel):
                 company=scope.company.id,
             )
         )
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 7)
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 8)
         scope.product_ids = table[:, 0].astype(np.int64)
         scope.catalog = (table[:, 1] * table[:, 2]).astype(bool)
+        scope.unit_factor = table[:, 7]
         no_figure = np.full(len(rows), np.nan)
         return {
             "product_active": table[:, 1],
@@ -526,32 +563,52 @@ class ErpconnectKpi(models.AbstractModel):
                 product_filter=quant_filter,
             )
         )
-        # product_qty: the quantity of a done move in the product's unit
+        # product_qty: the quantity of a done move in the product's unit. The locations'
+        # usages are read first: the moves need no join then.
+        internal, customer = [], []
+        for location_id, usage in self.env.execute_query(
+            SQL("SELECT id, usage FROM stock_location WHERE usage IN ('internal', 'customer')")
+        ):
+            (internal if usage == "internal" else customer).append(location_id)
         qty = SQL("m.product_qty::float8 * %s", cost)
+        net = SQL(
+            "CASE WHEN m.location_dest_id = ANY(%(internal)s) THEN %(qty)s ELSE -%(qty)s END",
+            internal=internal,
+            qty=qty,
+        )
+        to_customers = SQL(
+            """CASE WHEN m.location_dest_id = ANY(%(customer)s) THEN %(qty)s
+                    WHEN m.location_id = ANY(%(customer)s) THEN -%(qty)s ELSE 0 END""",
+            customer=customer,
+            qty=qty,
+        )
+        grouped = valued or scope.bucket_count < GROUPED_SEGMENTS_MAX
+        if grouped:
+            net, to_customers = SQL("SUM(%s)", net), SQL("SUM(%s)", to_customers)
+        joins = SQL("JOIN product_product pp ON pp.id = m.product_id") if valued else SQL()
         moves = self.env.execute_query(
             SQL(
                 """
-                SELECT %(key)s, %(bucket)s,
-                       SUM(CASE WHEN dl.usage = 'internal' THEN %(qty)s ELSE -%(qty)s END),
-                       SUM(CASE WHEN dl.usage = 'customer' THEN %(qty)s
-                                WHEN sl.usage = 'customer' THEN -%(qty)s ELSE 0 END)
-                  FROM stock_move m
-                  JOIN stock_location sl ON sl.id = m.location_id
-                  JOIN stock_location dl ON dl.id = m.location_dest_id
-                  JOIN product_product pp ON pp.id = m.product_id
+                SELECT %(key)s, %(bucket)s, %(net)s, %(to_customers)s
+                  FROM stock_move m %(joins)s
                  WHERE m.company_id = %(company)s
                    AND m.state = 'done'
                    AND m.date >= %(start)s
-                   AND (sl.usage = 'internal') <> (dl.usage = 'internal')
+                   AND (m.location_id = ANY(%(internal)s))
+                       <> (m.location_dest_id = ANY(%(internal)s))
                    %(product_filter)s
-                 GROUP BY 1, 2
+                 %(group_by)s
                 """,
-                key=key,
+                key=key if valued else SQL("m.product_id"),
                 bucket=self._bucket_sql(scope, SQL("m.date")),
-                qty=qty,
+                net=net,
+                to_customers=to_customers,
+                joins=joins,
                 company=scope.company.id,
                 start=scope.starts[1],
+                internal=internal,
                 product_filter=move_filter,
+                group_by=SQL("GROUP BY 1, 2") if grouped else SQL(),
             )
         )
 
@@ -612,14 +669,7 @@ class ErpconnectKpi(models.AbstractModel):
 
     def _load_sales(self, scope):
         """Order lines of the company's confirmed orders per bucket of order date (with the
-        number of distinct products sold when "sold_products" is needed).
-
-        When the trailing sales of each product are needed too ("sales_daily"), one pass reads the
-        lines per product and segment, the segments cutting the time at every bucket bound and 90
-        days before every bucket end; buckets and trailing windows are unions of segments.
-        """
-        if "sales_daily" in scope.sources:
-            return self._load_sales_by_product(scope)
+        number of distinct products sold when "sold_products" is needed)."""
         names, distinct = SALES_SUMS, SQL()
         if "sold_products" in scope.sources:
             names = formulas.SALES_FIELDS
@@ -639,61 +689,76 @@ class ErpconnectKpi(models.AbstractModel):
         )
         return self._by_bucket(scope, rows, names)
 
-    def _load_sales_by_product(self, scope):
-        """``_load_sales`` plus each product's sales in the 90 days before each bucket end."""
+    def _load_trailing_sales(self, scope):
+        """Each product's quantity sold (in its unit) and order lines in the
+        ``DEAD_STOCK_DAYS`` before each bucket end (P × B).
+
+        The order lines are cut at every bucket end and ``DEAD_STOCK_DAYS`` before it, so that
+        every trailing window is a union of segments; a few segments are summed in SQL, many
+        (daily histories) in numpy.
+        """
         window = formulas.DEAD_STOCK_DAYS
-        cuts = sorted(
-            set(scope.bounds) | {end - datetime.timedelta(days=window) for end in scope.bounds[1:]}
-        )
-        cut_starts = [datetime.datetime.combine(day, datetime.time.min) for day in cuts]
+        ends = scope.bounds[1:]
+        cuts = sorted(set(ends) | {end - datetime.timedelta(days=window) for end in ends})
+        grouped = len(cuts) <= GROUPED_SEGMENTS_MAX
+        qty, lines = SQL("l.product_uom_qty::float8"), SQL("1")
+        if grouped:
+            qty, lines = SQL("SUM(%s)", qty), SQL("COUNT(*)")
         rows = self.env.execute_query(
             SQL(
-                "SELECT g.product_id, g.segment, %s, SUM(g.lines)::float8 %s GROUP BY 1, 2",
-                self._sales_sums_sql(scope),
-                self._line_groups_sql(scope, cut_starts),
+                """
+                WITH so AS MATERIALIZED (%(orders)s)
+                SELECT l.product_id, width_bucket(so.date_order, %(cuts)s::timestamp[]) - 1,
+                       l.product_uom, %(qty)s, %(lines)s
+                  FROM sale_order_line l
+                  JOIN so ON so.id = l.order_id
+                 WHERE l.order_id = ANY(ARRAY(SELECT id FROM so)) AND %(product_lines)s
+                 %(group_by)s
+                """,
+                orders=self._confirmed_orders_sql(
+                    scope, datetime.datetime.combine(cuts[0], datetime.time.min), scope.starts[-1]
+                ),
+                cuts=[datetime.datetime.combine(day, datetime.time.min) for day in cuts],
+                qty=qty,
+                lines=lines,
+                product_lines=PRODUCT_LINES,
+                group_by=SQL("GROUP BY 1, 2, 3") if grouped else SQL(),
             )
         )
-        size, bucket_count = scope.product_ids.size, scope.bucket_count
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 3 + len(SALES_SUMS))
-        product_ids, segments, lines = table[:, 0], table[:, 1].astype(np.int64), table[:, -1]
-        # day numbers counted from the first cut
-        cut_days = np.array([(day - cuts[0]).days for day in cuts])
-        bound_days = np.array([(day - cuts[0]).days for day in scope.bounds])
-        segment_days = cut_days[segments]
-        buckets = np.searchsorted(bound_days, segment_days, "right") - 1
-        in_bucket = (buckets >= 0) & (buckets < bucket_count)
-        arrays = {}
-        for column, name in enumerate(SALES_SUMS, start=2):
-            arrays[name] = np.zeros(bucket_count)
-            np.add.at(arrays[name], buckets[in_bucket], np.nan_to_num(table[in_bucket, column]))
-        rows_index, known = scope.positions(product_ids)
-        catalog = np.zeros(len(rows), bool)
-        catalog[known] = scope.catalog[rows_index[known]]
-        arrays["sold_products"] = self._distinct_per_bucket(scope, buckets, product_ids, in_bucket)
-        arrays["sold_catalog_products"] = self._distinct_per_bucket(
-            scope, buckets, product_ids, in_bucket & catalog
-        )
-        ends = bound_days[1:]
-        units = table[:, 2 + SALES_SUMS.index("units")]
-        for name, values in (("trailing_qty", units), ("trailing_lines", lines)):
-            arrays[name] = formulas.trailing_window_sums(
-                rows_index[known],
-                segment_days[known],
-                np.nan_to_num(values[known]),
-                ends,
-                window,
-                size,
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 5)
+        rows_index, known = scope.positions(table[:, 0])
+        table, rows_index = table[known], rows_index[known]
+        # quantities from the line's unit to the product's (as _in_product_unit)
+        line_factor = self._unit_factors(table[:, 2])
+        product_factor = scope.unit_factor[rows_index]
+        ratio = np.ones(len(table))
+        convertible = (line_factor != 0) & np.isfinite(line_factor) & np.isfinite(product_factor)
+        ratio[convertible] = product_factor[convertible] / line_factor[convertible]
+        # a segment lies wholly inside or outside each window: its first day stands for it
+        cut_days = np.array([(day - cuts[0]).days for day in cuts], dtype=np.int64)
+        segment_days = cut_days[table[:, 1].astype(np.int64)]
+        end_days = [(end - cuts[0]).days for end in ends]
+        size = scope.product_ids.size
+        return {
+            name: formulas.trailing_window_sums(
+                rows_index, segment_days, values, end_days, window, size
             )
-        return arrays
+            for name, values in (
+                ("trailing_qty", np.nan_to_num(table[:, 3]) * ratio),
+                ("trailing_lines", table[:, 4]),
+            )
+        }
 
-    @staticmethod
-    def _distinct_per_bucket(scope, buckets, product_ids, mask):
-        """Number of distinct products per bucket among the rows selected by ``mask``."""
-        if not mask.any():
-            return np.zeros(scope.bucket_count)
-        width = int(product_ids.max()) + 1
-        codes = np.unique(buckets[mask] * width + product_ids[mask].astype(np.int64))
-        return np.bincount(codes // width, minlength=scope.bucket_count).astype(np.float64)
+    def _unit_factors(self, uom_ids):
+        """Factor of each unit of measure of ``uom_ids`` (``nan`` for none or unknown)."""
+        rows = self.env.execute_query(SQL("SELECT id, factor::float8 FROM uom_uom ORDER BY id"))
+        ids = np.array([uom_id for uom_id, _factor in rows], dtype=np.int64)
+        factors = np.array([factor for _uom_id, factor in rows], dtype=np.float64)
+        wanted = np.nan_to_num(np.asarray(uom_ids, dtype=np.float64), nan=-1).astype(np.int64)
+        if not ids.size:
+            return np.full(wanted.shape, np.nan)
+        found = np.clip(np.searchsorted(ids, wanted), 0, ids.size - 1)
+        return np.where(ids[found] == wanted, factors[found], np.nan)
 
     def _sales_sums_sql(self, scope):
         """Sums over the rows ``g`` of ``_line_groups_sql``, in the order of ``SALES_SUMS``

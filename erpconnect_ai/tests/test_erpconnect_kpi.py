@@ -514,6 +514,28 @@ class TestErpconnectKpi(TransactionCase):
         # 04-29: (0 − 1) / 1 = −100; 04-30: from nothing again
         self.assertEqual([p["value"] for p in growth["points"]], [None, -100.0, None])
 
+    def test_daily_history_per_product(self):
+        """Daily histories of the per-product stock KPIs: more segments than
+        ``GROUPED_SEGMENTS_MAX``, so the moves and lines are summed per product in numpy."""
+        days = [
+            p["date_from"][5:]
+            for p in self.kpi().get_metric("dead_stock_value", 30, "day")["points"]
+        ]
+        self.assertEqual((days[0], days[-1], len(days)), ("04-01", "04-30", 30))
+        self.assertGreater(30 + 30, erpconnect_kpi.GROUPED_SEGMENTS_MAX)
+
+        def values(code):
+            return [p["value"] for p in self.kpi().get_metric(code, 30, "day")["points"]]
+
+        # C (stock 30 × cost 10) last sold 01-15: the 90 days before the end of day d hold it
+        # up to d = 04-14 ([01-15, 04-15)); from 04-15 on it is dead stock
+        self.assertEqual(values("dead_stock_value"), [0.0] * 14 + [300.0] * 16)
+        # F (never in stock) exists from 04-10
+        self.assertEqual(values("out_of_stock_count"), [0] * 9 + [1] * 21)
+        # C is over 180 days of its sales all month (3 sold on 01-15: 180 × 3 / 90 = 6 < 30, then
+        # no sale); B over its max 40 from the receipt of 04-15 (25 + 20 = 45, 41 after 04-22)
+        self.assertEqual(values("overstock_count"), [1] * 14 + [2] * 16)
+
     def test_comparison(self):
         result = self.kpi().get_comparison([self.product_a.id, self.product_b.id], days=30)
         self.assertEqual(
@@ -643,6 +665,34 @@ class TestErpconnectKpi(TransactionCase):
             self.env["erpconnect.kpi"]._invalidate_kpi_cache()
             self.kpi().get_metrics(days=30)
             self.assertEqual(len(calls), 6)
+
+            # Another worker process that committed an invalidation advanced the generation:
+            # this process drops its entries too, for every company
+            self.kpi(company=self.company_b).get_metrics(days=30)
+            self.assertEqual(len(calls), 7)
+            generation = self.env["erpconnect.kpi"]._cache_generation()
+            self.env.cr.execute("SELECT nextval(%s)", [erpconnect_kpi.GENERATION_SEQUENCE])
+            self.assertEqual(self.env["erpconnect.kpi"]._cache_generation(), generation + 1)
+            self.kpi().get_metrics(days=30)
+            self.kpi(company=self.company_b).get_metrics(days=30)
+            self.assertEqual(len(calls), 9)
+
+    def test_cache_generation_after_commit(self):
+        """The invalidation advances the shared generation once, after the commit only."""
+        kpi = self.env["erpconnect.kpi"]
+        generation = kpi._cache_generation()
+        kpi._invalidate_kpi_cache([self.company.id])
+        kpi._invalidate_kpi_cache([self.company_b.id])
+        self.assertEqual(kpi._cache_generation(), generation, "nothing before the commit")
+        callbacks = [
+            func
+            for func in self.env.cr.postcommit._funcs
+            if func.__qualname__.startswith("ErpconnectKpi._invalidate_kpi_cache")
+        ]
+        self.assertEqual(len(callbacks), 1, "one callback per transaction")
+        self.env.cr.postcommit._funcs.remove(callbacks[0])
+        callbacks[0]()  # as the commit does
+        self.assertEqual(kpi._cache_generation(), generation + 1)
 
     def test_access(self):
         # A Viewer without any Sales or Inventory right reads the company figures
