@@ -39,6 +39,12 @@ Kinds: *flow* = over the period; *growth* = a flow against the period before; *s
 end of the period (past stock is today's stock minus the done stock moves since); *window* = a fixed
 window of days up to the end of the period. A value is `null` ("no data") when it cannot be computed
 (a ratio over nothing, no analysis run yet).
+
+The per-product stock KPIs (low stock, out of stock, below reorder point, overstock, dead stock
+value) of a finished day are recorded by the daily cron "ERPConnect AI: record the day's stock
+KPIs" (`erpconnect.kpi.snapshot`; its first run records the last 400 days); their past points are
+read from it, as recorded that night, and only the points without a recorded day (today's) are
+computed live.
 """
 
 

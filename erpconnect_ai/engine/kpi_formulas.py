@@ -489,6 +489,12 @@ KPI_CATALOG = (
     ),
 )
 KPI_BY_CODE = {kpi.code: kpi for kpi in KPI_CATALOG}
+#: KPIs counting or valuing products by their own stock level (``_stock_product_kpis``): each
+#: point rebuilds every product's stock, and a point depends only on the moment it ends, not on
+#: the bucket's length.
+STOCK_PRODUCT_CODES = frozenset(
+    kpi.code for kpi in KPI_CATALOG if {"products", "stock"} <= set(kpi.sources)
+)
 
 #: Product-level figures of ``get_comparison``: (code, name, unit, direction).
 PRODUCT_METRICS = (
@@ -945,7 +951,7 @@ def compute_kpis(data, codes=None):
     if "stock" in sources:
         stock = _Stock(data)
         results.update(_stock_value_kpis(data, stock))
-        if "products" in sources:
+        if STOCK_PRODUCT_CODES.intersection(codes):
             results.update(_stock_product_kpis(data, stock))
     if sources & {"runs", "anomalies", "suggestions"}:
         results.update(_ai_kpis(data))

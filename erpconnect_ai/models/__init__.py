@@ -13,4 +13,5 @@ from . import erpconnect_replenishment
 from . import erpconnect_anomaly
 from . import product_product
 from . import erpconnect_kpi
+from . import erpconnect_kpi_snapshot
 from . import sale_order

@@ -80,9 +80,10 @@ def _pending_companies(pending):
 class _Scope:
     """What one computation is about: company, bucket bounds, data groups, products."""
 
-    def __init__(self, company, bounds):
+    def __init__(self, company, bounds, codes=()):
         self.company = company
         self.bounds = bounds
+        self.codes = frozenset(codes)  # KPIs asked for
         self.starts = [datetime.datetime.combine(day, datetime.time.min) for day in bounds]
         self.bucket_days = np.array(
             [(b - a).days for a, b in itertools.pairwise(bounds)], dtype=float
@@ -335,15 +336,50 @@ class ErpconnectKpi(models.AbstractModel):
     # ------------------------------------------------------------------------------------------
     @api.model
     def _compute_values(self, company, bounds, codes=None):
-        """Values of the KPIs ``codes`` (default: all) per bucket of ``bounds``.
+        """Values of the KPIs ``codes`` (default: all) per bucket of ``bounds``: the per-product
+        stock KPIs from the recorded days where they can, the rest live.
 
         :returns: ``{code: [float or nan per bucket]}``
         """
         codes = list(formulas.KPI_BY_CODE) if codes is None else list(codes)
+        values = {}
+        stock_product_codes = [code for code in codes if code in formulas.STOCK_PRODUCT_CODES]
+        if stock_product_codes:
+            values.update(self._stock_product_values(company, bounds, stock_product_codes))
+        others = [code for code in codes if code not in values]
+        if others:
+            values.update(self._live_values(company, bounds, others))
+        return {code: values[code] for code in codes}
+
+    @api.model
+    def _stock_product_values(self, company, bounds, codes):
+        """Per-product stock KPIs (``STOCK_PRODUCT_CODES``) at each bucket end: the value
+        recorded for the day that ends there (``erpconnect.kpi.snapshot``) when there is one,
+        computed live at the other ends only (their value depends on the end alone)."""
+        ends = bounds[1:]
+        days = [end - datetime.timedelta(days=1) for end in ends]
+        recorded = self.env["erpconnect.kpi.snapshot"]._recorded_values(company, days, codes)
+        values = {code: [recorded.get((day, code)) for day in days] for code in codes}
+        missing = [
+            i for i, day in enumerate(days) if any((day, code) not in recorded for code in codes)
+        ]
+        if missing:
+            live = self._live_values(
+                company, [bounds[missing[0]], *(ends[i] for i in missing)], codes
+            )
+            for position, i in enumerate(missing):
+                for code in codes:
+                    values[code][i] = live[code][position]
+        return values
+
+    @api.model
+    def _live_values(self, company, bounds, codes):
+        """Values of the KPIs ``codes`` per bucket of ``bounds``, computed from the company's
+        data: ``{code: [float or nan per bucket]}``."""
         sources = {source for code in codes for source in formulas.KPI_BY_CODE[code].sources}
         if "sales_daily" in sources:
             sources.add("products")
-        scope = _Scope(company, bounds)
+        scope = _Scope(company, bounds, codes)
         scope.sources = sources
         data = formulas.KpiData(scope.bucket_days)
         self.env.flush_all()
@@ -522,10 +558,11 @@ class ErpconnectKpi(models.AbstractModel):
         """Today's on-hand stock in internal locations (quants), and the done stock moves in and
         out of them since the end of the first bucket, by product and bucket.
 
-        When no per-product KPI is asked ("products" not needed), the stock is summed at cost in
-        SQL and handed to the formulas as a single product whose unit is one currency unit.
+        When no per-product stock KPI is asked (``STOCK_PRODUCT_CODES``), the stock is summed at
+        cost in SQL and handed to the formulas as a single product whose unit is one currency
+        unit.
         """
-        if "products" in scope.sources:
+        if formulas.STOCK_PRODUCT_CODES & scope.codes:
             on_hand, net_moves, customer_moves = self._stock_figures(scope)
             return {"on_hand": on_hand, "net_moves": net_moves, "customer_moves": customer_moves}
         on_hand, net_moves, customer_moves = self._stock_figures(scope, valued=True)

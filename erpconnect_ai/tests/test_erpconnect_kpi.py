@@ -52,7 +52,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from odoo.addons.erpconnect_ai.models import erpconnect_kpi
+from odoo.addons.erpconnect_ai.engine import kpi_formulas as formulas
+from odoo.addons.erpconnect_ai.models import erpconnect_kpi, erpconnect_kpi_snapshot
 
 from .common import confirmed_receipt
 
@@ -535,6 +536,64 @@ class TestErpconnectKpi(TransactionCase):
         # C is over 180 days of its sales all month (3 sold on 01-15: 180 × 3 / 90 = 6 < 30, then
         # no sale); B over its max 40 from the receipt of 04-15 (25 + 20 = 45, 41 after 04-22)
         self.assertEqual(values("overstock_count"), [1] * 14 + [2] * 16)
+
+    def test_recorded_days(self):
+        """The cron records each finished day's per-product stock KPIs; histories read them
+        back and compute only today's point (and days not recorded) live."""
+        snapshots = self.env["erpconnect.kpi.snapshot"]
+        self.assertEqual(snapshots._record_snapshots(self.company, days=30), 30)  # 03-31..04-29
+        self.assertEqual(snapshots._record_snapshots(self.company, days=30), 0, "all recorded")
+        recorded = snapshots.search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(recorded), 30 * 5)
+        self.assertEqual(
+            (min(recorded.mapped("date")), max(recorded.mapped("date"))),
+            (date(2025, 3, 31), date(2025, 4, 29)),
+        )
+
+        def value(day, code):
+            return snapshots.search(
+                [("company_id", "=", self.company.id), ("date", "=", day), ("code", "=", code)]
+            ).value
+
+        # the same values as the live daily history (test_daily_history_per_product)
+        self.assertEqual(value("2025-04-14", "dead_stock_value"), 0.0)
+        self.assertEqual(value("2025-04-15", "dead_stock_value"), 300.0)
+        self.assertEqual(value("2025-04-09", "out_of_stock_count"), 0.0)
+        self.assertEqual(value("2025-04-10", "out_of_stock_count"), 1.0)
+        self.assertEqual(value("2025-04-14", "overstock_count"), 1.0)
+        self.assertEqual(value("2025-04-15", "overstock_count"), 2.0)
+        # below ROP on 03-31: B 40 < its suggested ROP 50 (the end of the previous period)
+        self.assertEqual(value("2025-03-31", "below_rop_count"), 1.0)
+
+        # A recorded day is read back as recorded (here changed by hand to see it), today live
+        self.env.cr.execute(
+            "UPDATE erpconnect_kpi_snapshot SET value = 12345 WHERE company_id = %s"
+            " AND date = '2025-04-20' AND code = 'dead_stock_value'",
+            [self.company.id],
+        )
+        erpconnect_kpi._clear_cache(self.env.cr.dbname)
+        points = self.kpi().get_metric("dead_stock_value", 30, "day")["points"]
+        self.assertEqual(points[19]["date_from"], "2025-04-20")
+        self.assertEqual(points[19]["value"], 12345.0)
+        self.assertEqual(points[-1]["value"], 300.0)  # today: C, 30 × 10, computed live
+        # weekly points end on recorded Sundays except the last one (today)
+        weekly = self.kpi().get_metric("dead_stock_value", 30, "week")["points"]
+        self.assertEqual([p["value"] for p in weekly], [0.0, 0.0, 12345.0, 300.0, 300.0])
+        # get_metrics: the previous period ends on 03-31 (recorded), the current one today
+        metrics = {e["code"]: e for e in self.kpi().get_metrics(days=30)}
+        for code in sorted(formulas.STOCK_PRODUCT_CODES):
+            self.assertEqual(
+                (metrics[code]["value"], metrics[code]["previous"]), EXPECTED_30_DAYS[code], code
+            )
+
+        # The cron records every company; the model is not readable by a Viewer
+        self.env["erpconnect.kpi.snapshot"]._cron_record_snapshots()
+        self.assertEqual(
+            snapshots.search_count([("company_id", "=", self.company_b.id)]),
+            erpconnect_kpi_snapshot.SNAPSHOT_DAYS * 5,
+        )
+        with self.assertRaises(AccessError):
+            snapshots.with_user(self.viewer).search([])
 
     def test_comparison(self):
         result = self.kpi().get_comparison([self.product_a.id, self.product_b.id], days=30)
