@@ -7,16 +7,20 @@ quants once, deliveries once), hands arrays to it and caches the result for ``CA
 
 import datetime
 import itertools
+import logging
 import threading
 import time
 
 import numpy as np
+import psycopg2
 
 from odoo import api, fields, models, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import kpi_formulas as formulas
+
+_logger = logging.getLogger(__name__)
 
 #: Seconds a computed result stays in the cache (per database, company, period and KPI).
 CACHE_TTL = 120.0
@@ -279,9 +283,18 @@ class ErpconnectKpi(models.AbstractModel):
 
             def advance_generation():
                 clear()
-                # after the commit, on a connection of its own (the request's may be closing)
-                with sql_db.db_connect(dbname).cursor() as generation_cr:
-                    generation_cr.execute(SQL("SELECT nextval(%s)", GENERATION_SEQUENCE))
+                # after the commit, on a connection of its own (the request's may be closing);
+                # the commit is done: a failure here must not fail the request
+                try:
+                    with sql_db.db_connect(dbname).cursor() as generation_cr:
+                        generation_cr.execute(SQL("SELECT nextval(%s)", GENERATION_SEQUENCE))
+                except psycopg2.Error:
+                    _logger.warning(
+                        "KPI cache generation not advanced: other workers keep their cached "
+                        "KPIs for up to %s s",
+                        CACHE_TTL,
+                        exc_info=True,
+                    )
 
             cr.postcommit.add(advance_generation)
             cr.postrollback.add(clear)

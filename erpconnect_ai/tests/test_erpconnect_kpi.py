@@ -46,6 +46,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from unittest.mock import patch
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo import Command
@@ -751,6 +752,15 @@ class TestErpconnectKpi(TransactionCase):
         self.assertEqual(len(callbacks), 1, "one callback per transaction")
         self.env.cr.postcommit._funcs.remove(callbacks[0])
         callbacks[0]()  # as the commit does
+        self.assertEqual(kpi._cache_generation(), generation + 1)
+        # The database refusing the connection then is logged, never raised: the commit is done
+        refused = psycopg2.OperationalError("too many connections")
+        with (
+            patch.object(erpconnect_kpi.sql_db, "db_connect", side_effect=refused),
+            self.assertLogs(erpconnect_kpi.__name__, "WARNING") as logs,
+        ):
+            callbacks[0]()
+        self.assertIn("KPI cache generation not advanced", logs.output[0])
         self.assertEqual(kpi._cache_generation(), generation + 1)
 
     def test_access(self):
