@@ -19,10 +19,14 @@ then::
         --users admin:admin,manager@erp.com:manager123,viewer@erp.com:viewer123 \\
         --concurrency 100 --requests 400 --time-limit 120
 
+(``-d`` alone, without ``--db-filter``: with a filter every ``/jsonrpc`` call first lists the
+server's databases, about 10 ms more each.)
+
 Odoo's prefork server listens with a backlog of 8 connections per worker: 100 simultaneous
-connections straight to 2 workers overflow it and some are reset (errors). In production a proxy
-holds the connections and queues the requests; to measure that, put HAProxy in front (``haproxy
--f haproxy.cfg``) and point ``--url`` at it::
+connections straight to 2 workers overflow it, Linux answers with SYN cookies and resets the
+connections it cannot accept in time (errors; ``nstat`` counts them in ``TcpExtSyncookiesFailed``).
+In production a proxy holds the connections and queues the requests; to measure that, put HAProxy
+in front (``haproxy -f haproxy.cfg``) and point ``--url`` at it::
 
     defaults
         mode http
@@ -44,7 +48,10 @@ adds them to ``--users``. Use it on benchmark databases only.
 
 A request still waiting when ``--time-limit`` is reached is not sent and is counted as
 skipped; latencies are measured by the client (queueing in the proxy and in Odoo included). The
-KPI and dashboard caches last 120 s in each worker: run twice to see a cold and a warm wave.
+KPI and dashboard caches last 120 s in each worker and are dropped when a sale is confirmed: run
+twice to see a cold and a warm wave, or advance the cache generation as a confirmed sale does
+(``psql -c "SELECT nextval('erpconnect_kpi_cache_generation')" DB``) before a run to measure the
+first wave after a sale lands.
 """
 
 import argparse
