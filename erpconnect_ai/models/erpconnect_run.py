@@ -565,12 +565,10 @@ class ErpconnectRun(models.Model):
         return now.date() - timedelta(days=1)
 
     def _get_analysis_warehouse(self, company):
-        """Warehouse the analysis of ``company`` is restricted to; none (whole company) here.
-
-        Override to analyse one warehouse: demand then comes from its orders/moves only and
-        stock from its locations.
-        """
-        return self.env["stock.warehouse"]
+        """Warehouse the analysis of ``company`` is restricted to (setting "Analysed warehouse"),
+        or an empty recordset for the whole company. With one, demand comes from its orders or
+        moves only and stock from its locations."""
+        return company.erpconnect_warehouse_id
 
     def _get_model_dir(self, company):
         """Directory of the engine's model files for this database and ``company``."""

@@ -12,10 +12,11 @@ def _default(key):
 
 
 class ResConfigSettings(models.TransientModel):
-    """ERPConnect AI settings, stored as ``ir.config_parameter`` ``erpconnect_ai.<key>``.
+    """ERPConnect AI settings, stored as ``ir.config_parameter`` ``erpconnect_ai.<key>``, and the
+    current company's analysed warehouse (``res.company.erpconnect_warehouse_id``).
 
-    Each field is named ``erpconnect_<key>`` after a key of ``SETTINGS_SPEC``; only ERPConnect AI
-    administrators see and change them.
+    Each parameter field is named ``erpconnect_<key>`` after a key of ``SETTINGS_SPEC``; only
+    ERPConnect AI administrators see and change them.
     """
 
     _inherit = "res.config.settings"
@@ -46,6 +47,12 @@ class ResConfigSettings(models.TransientModel):
         "Demand source",
         config_parameter=SETTINGS_PREFIX + "demand_source",
         default=_default("demand_source"),
+        groups=ADMIN_GROUP,
+    )
+    erpconnect_warehouse_id = fields.Many2one(
+        related="company_id.erpconnect_warehouse_id",
+        readonly=False,
+        domain="[('company_id', '=', company_id)]",
         groups=ADMIN_GROUP,
     )
     erpconnect_default_lead_time = fields.Integer(

@@ -14,3 +14,4 @@ from . import test_dashboard_tour
 from . import test_erpconnect_kpi
 from . import test_pipeline_faults
 from . import test_translations
+from . import test_analysis_warehouse
