@@ -81,6 +81,14 @@ describe("erpconnect_ai dashboard utils", () => {
         expect(draft.move("kpis", "b", -1)).toBe(true);
         expect(draft.kpis).toEqual(["a", "b", "c"]);
         expect(draft.move("kpis", "a", -1)).toBe(false);
+        // Dropped before another item, or last
+        expect(draft.place("kpis", "c", "a")).toBe(true);
+        expect(draft.kpis).toEqual(["c", "a", "b"]);
+        expect(draft.place("kpis", "c", null)).toBe(true);
+        expect(draft.kpis).toEqual(["a", "b", "c"]);
+        expect(draft.place("kpis", "a", "b")).toBe(false); // already just before it
+        expect(draft.place("kpis", "b", "nope")).toBe(false);
+        expect(draft.kpis).toEqual(["a", "b", "c"]);
         draft.toggle("panels", "p1");
         expect(draft.panels).toEqual(["p2"]);
         expect(draft.isShown("panels", "p1")).toBe(false);

@@ -229,4 +229,33 @@ describe("erpconnect_ai dashboard", () => {
             }),
         ]);
     });
+
+    test("the layout editor orders by drag and drop, within a list only", async () => {
+        onRpc("erpconnect.dashboard", "get_dashboard_data", () =>
+            dashboardData({ isManager: false })
+        );
+        onRpc("erpconnect.dashboard.layout", "save_layout", ({ args }) => {
+            expect.step(JSON.stringify(args[0]));
+            return { ...args[0], is_default: false };
+        });
+        await mountWithCleanup(WebClient);
+        await getService("action").doAction("erpconnect_ai.dashboard");
+        await contains(".o_erpconnect_customize").click();
+        // A panel dropped on the next one goes after it; a card dropped on a panel stays among
+        // the cards, where it was.
+        await contains(
+            "[data-kind=panels] li[data-name=segment_matrix] .o_erpconnect_layout_handle"
+        ).dragAndDrop("[data-kind=panels] li[data-name=stock_status]");
+        await contains(
+            "[data-kind=kpis] li[data-name=order_count] .o_erpconnect_layout_handle"
+        ).dragAndDrop("[data-kind=panels] li[data-name=anomalies]");
+        await contains(".o_erpconnect_layout_save").click();
+        expect.verifySteps([
+            JSON.stringify({
+                kpis: ["order_count", "late_delivery_rate"],
+                panels: ["replenishment", "stock_status", "segment_matrix", "anomalies"],
+                refresh_interval: 0,
+            }),
+        ]);
+    });
 });

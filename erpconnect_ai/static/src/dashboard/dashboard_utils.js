@@ -222,6 +222,25 @@ export class LayoutDraft {
         return true;
     }
 
+    /**
+     * Move a shown item just before ``before`` (another shown item), or last when ``before`` is
+     * null: where it was dropped by drag and drop.
+     */
+    place(kind, name, before) {
+        const list = this[kind];
+        const from = list.indexOf(name);
+        if (from < 0 || name === before || (before !== null && !list.includes(before))) {
+            return false;
+        }
+        const order = list.filter((item) => item !== name);
+        order.splice(before === null ? order.length : order.indexOf(before), 0, name);
+        if (order.every((item, index) => item === list[index])) {
+            return false;
+        }
+        list.splice(0, list.length, ...order);
+        return true;
+    }
+
     /** Items of the catalogue not shown, in catalogue order. */
     hidden(kind) {
         return this.catalogue[kind].filter((name) => !this[kind].includes(name));

@@ -1,15 +1,17 @@
 /** @odoo-module **/
 
-import { Component, useState } from "@odoo/owl";
+import { Component, useRef, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { Dialog } from "@web/core/dialog/dialog";
 import { useService } from "@web/core/utils/hooks";
+import { useSortable } from "@web/core/utils/sortable_owl";
 import { LayoutDraft, REFRESH_INTERVALS } from "../dashboard_utils";
 
 /**
  * Dialog where a user picks and orders the KPI cards and panels of their dashboard (from the
- * KPI catalogue and the panel list), sets the auto-refresh, and saves or resets the layout
- * server-side. Props: ``layout``, ``kpiCatalog``, ``panelCatalog``, ``onSaved(layout)``, ``close``.
+ * KPI catalogue and the panel list; drag an item by its handle, or use its arrows), sets the
+ * auto-refresh, and saves or resets the layout server-side. Props: ``layout``, ``kpiCatalog``,
+ * ``panelCatalog``, ``onSaved(layout)``, ``close``.
  */
 export class LayoutEditor extends Component {
     static template = "erpconnect_ai.LayoutEditor";
@@ -37,6 +39,18 @@ export class LayoutEditor extends Component {
         this.categories = Object.fromEntries(
             this.props.kpiCatalog.map((e) => [e.code, e.category_name || e.category || ""])
         );
+        // Drag and drop within each list (panels, KPI cards), never from one to the other.
+        useSortable({
+            ref: useRef("lists"),
+            groups: ".o_erpconnect_layout_shown",
+            elements: ".o_erpconnect_layout_item",
+            handle: ".o_erpconnect_layout_handle",
+            cursor: "grabbing",
+            onDrop: ({ element, next }) => {
+                const kind = element.closest("[data-kind]").dataset.kind;
+                this.draft.place(kind, element.dataset.name, next ? next.dataset.name : null);
+            },
+        });
     }
 
     get sections() {
