@@ -30,6 +30,7 @@
         "views/erpconnect_dashboard_views.xml",
         "views/erpconnect_sample_history_views.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/res_users_demo.xml",
         "demo/erpconnect_sample_history_demo.xml",

@@ -53,6 +53,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from odoo.addons.erpconnect_ai import uninstall_hook
 from odoo.addons.erpconnect_ai.engine import kpi_formulas as formulas
 from odoo.addons.erpconnect_ai.models import erpconnect_kpi, erpconnect_kpi_snapshot
 
@@ -537,6 +538,14 @@ class TestErpconnectKpi(TransactionCase):
         # C is over 180 days of its sales all month (3 sold on 01-15: 180 × 3 / 90 = 6 < 30, then
         # no sale); B over its max 40 from the receipt of 04-15 (25 + 20 = 45, 41 after 04-22)
         self.assertEqual(values("overstock_count"), [1] * 14 + [2] * 16)
+
+    def test_uninstall_drops_the_generation_sequence(self):
+        query = "SELECT to_regclass(%s) IS NOT NULL"
+        self.env.cr.execute(query, [erpconnect_kpi.GENERATION_SEQUENCE])
+        self.assertTrue(self.env.cr.fetchone()[0])
+        uninstall_hook(self.env)
+        self.env.cr.execute(query, [erpconnect_kpi.GENERATION_SEQUENCE])
+        self.assertFalse(self.env.cr.fetchone()[0])
 
     def test_recorded_days(self):
         """The cron records each finished day's per-product stock KPIs; histories read them
