@@ -7,7 +7,7 @@ a second warehouse North sells ``north`` alone: 2 units every day of the window 
 
 from datetime import timedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import FIRST_DAY, LOOKBACK_DAYS, STEADY_DAILY, ErpconnectCase
@@ -81,6 +81,10 @@ class TestAnalysisWarehouse(ErpconnectCase):
             .with_context(allowed_company_ids=[self.company.id])
         )
         settings.create({"erpconnect_warehouse_id": self.north_warehouse.id}).execute()
+        self.assertEqual(self.company.erpconnect_warehouse_id, self.north_warehouse)
+        # a Manager (no Settings right) cannot change it
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.user_manager).erpconnect_warehouse_id = self.warehouse
         self.assertEqual(self.company.erpconnect_warehouse_id, self.north_warehouse)
         # a warehouse of another company is refused
         other = self.env["stock.warehouse"].search([("company_id", "=", self.company_b.id)])
