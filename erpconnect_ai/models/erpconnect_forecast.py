@@ -403,18 +403,14 @@ class ErpconnectForecast(models.Model):
             SQL(
                 """
                 INSERT INTO erpconnect_forecast_line
-                       (forecast_id, product_id, company_id, date, qty, lower, upper,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT forecast_id, product_id, %(company)s, day, qty, lower, upper,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       (forecast_id, product_id, company_id, date, qty, lower, upper)
+                SELECT forecast_id, product_id, %(company)s, day, qty, lower, upper
                   FROM unnest(%(forecast_ids)s::int[], %(product_ids)s::int[],
                               %(days)s::date[], %(qty)s::float8[], %(lower)s::float8[],
                               %(upper)s::float8[])
                        AS line(forecast_id, product_id, day, qty, lower, upper)
                 """,
                 company=company.id,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
                 forecast_ids=[forecast_of[int(pid)] for pid in lines["product_id"]],
                 product_ids=[int(pid) for pid in lines["product_id"]],
                 days=[day.date() for day in pd.to_datetime(lines["date"])],

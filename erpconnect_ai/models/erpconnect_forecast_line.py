@@ -8,6 +8,9 @@ class ErpconnectForecastLine(models.Model):
     _description = "ERPConnect AI daily forecast"
     _order = "forecast_id, date"
     _rec_name = "date"
+    # Written in bulk by the analysis (90 lines a product every night), never edited: no
+    # create/write user and date, whose two foreign keys cost 40 % of that INSERT.
+    _log_access = False
 
     forecast_id = fields.Many2one(
         "erpconnect.forecast", required=True, index=True, ondelete="cascade"

@@ -4,7 +4,9 @@ import pandas as pd
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.modules.migration import load_script
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import file_path
 
 from .common import AS_OF, NOW, ErpconnectCase
 
@@ -160,3 +162,34 @@ class TestErpconnectForecast(ErpconnectCase):
             "2 product(s), e.g.: 35 days of history: too short, ets used\n"
             "1 product(s), e.g.: no sales in the history",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestForecastLineMigration(TransactionCase):
+    def test_1_2_drops_the_log_access_columns(self):
+        """A database from 18.0.1.1.0 loses the lines' create/write columns and their keys."""
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE erpconnect_forecast_line"
+            " ADD COLUMN create_uid int REFERENCES res_users(id) ON DELETE SET NULL,"
+            " ADD COLUMN write_date timestamp"
+        )
+        script = load_script(
+            file_path("erpconnect_ai/migrations/18.0.1.2.0/post-migrate.py"),
+            "erpconnect_ai_migration_1_2",
+        )
+        script.migrate(cr, "18.0.1.1.0")
+        cr.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_name = 'erpconnect_forecast_line' ORDER BY column_name"
+        )
+        self.assertEqual(
+            [name for (name,) in cr.fetchall()],
+            ["company_id", "date", "forecast_id", "id", "lower", "product_id", "qty", "upper"],
+        )
+        cr.execute(
+            "SELECT COUNT(*) FROM pg_constraint"
+            " WHERE conrelid = 'erpconnect_forecast_line'::regclass AND contype = 'f'"
+        )
+        self.assertEqual(cr.fetchone()[0], 3)  # forecast, product, company
+        script.migrate(cr, "18.0.1.1.0")  # twice: nothing left to drop, no error
