@@ -9,3 +9,9 @@ from .demand_generator import (
     vendor_names,
 )
 from .order_layout import customer_count, customer_names, layout_orders
+from .stock_plan import (
+    ReplenishmentPlan,
+    deliver_on_time_around_stockouts,
+    delivery_matrix,
+    plan_replenishment,
+)
