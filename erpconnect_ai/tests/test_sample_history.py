@@ -500,6 +500,14 @@ class TestSampleHistoryAction(TransactionCase):
                 action.with_user(user).with_company(self.empty_company).run()
         self.assertEqual(self._company_state(), before)
 
+    def test_refusals_are_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["erpconnect_ai"], ["fr_FR"])
+        # As a web request runs it: in the user's language.
+        loader = self._loader(self.manager).with_context(lang="fr_FR")
+        with self.assertRaisesRegex(AccessError, "Seuls les administrateurs ERPConnect AI"):
+            loader.action_load_sample_history()
+
     def test_admin_loads_on_a_demo_database_once(self):
         self.assertTrue(self.env["erpconnect.sample.history"]._is_sample_history_allowed())
         with patch.object(sample_module, "SAMPLE_PRODUCT_COUNT", 12):
