@@ -22,6 +22,7 @@ from tools import (
     generate_demand,
     layout_orders,
     plan_replenishment,
+    plan_sales_history,
     stock_plan,
 )
 
@@ -258,21 +259,8 @@ def sample_plan():
     dates = pd.date_range(end=end, periods=730, freq="D")
     products, history = generate_demand(150, seed=2024, end_date=end)
     orders, lines = layout_orders(history, customer_count(150), seed=2024, now=end)
-    orders = deliver_on_time_around_stockouts(
-        orders, lines, products["stockout_start"], products["stockout_end"]
-    )
+    orders, plan = plan_sales_history(products, orders, lines, dates[0], 730, seed=2024)
     deliveries = delivery_matrix(orders, lines, dates[0], 730, 150)
-    plan = plan_replenishment(
-        deliveries,
-        products["first_sale_date"].fillna(dates[0]),
-        products["lead_time_days"],
-        products["vendor_index"],
-        products["on_hand"],
-        products["stockout_start"],
-        products["stockout_end"],
-        start=dates[0],
-        seed=2024,
-    )
     return products, deliveries, plan, dates
 
 
@@ -323,17 +311,10 @@ def test_sample_lead_times_vary_around_the_vendor_delay(sample_plan):
 
 
 def test_sample_plan_is_deterministic(sample_plan):
-    products, deliveries, plan, dates = sample_plan
-    again = plan_replenishment(
-        deliveries,
-        products["first_sale_date"].fillna(dates[0]),
-        products["lead_time_days"],
-        products["vendor_index"],
-        products["on_hand"],
-        products["stockout_start"],
-        products["stockout_end"],
-        start=dates[0],
-        seed=2024,
-    )
+    products, _deliveries, plan, dates = sample_plan
+    _products, history = generate_demand(150, seed=2024, end_date=dates[-1])
+    orders, lines = layout_orders(history, customer_count(150), seed=2024, now=dates[-1])
+    _orders, again = plan_sales_history(products, orders, lines, dates[0], 730, seed=2024)
     pd.testing.assert_frame_equal(again.receipts, plan.receipts)
     pd.testing.assert_frame_equal(again.lines, plan.lines)
+    np.testing.assert_array_equal(again.stock, plan.stock)

@@ -33,11 +33,9 @@ from odoo.tools import SQL, str2bool
 from ..tools import (
     customer_count,
     customer_names,
-    deliver_on_time_around_stockouts,
-    delivery_matrix,
     generate_demand,
     layout_orders,
-    plan_replenishment,
+    plan_sales_history,
     vendor_count,
     vendor_names,
 )
@@ -287,19 +285,8 @@ class ErpconnectSampleHistory(models.AbstractModel):
         dates = pd.date_range(end=fields.Date.context_today(self), periods=n_days, freq="D")
         n_customers = n_customers or customer_count(n_products)
         orders_df, lines_df = layout_orders(history, n_customers, seed=seed, now=now)
-        orders_df = deliver_on_time_around_stockouts(
-            orders_df, lines_df, products_df["stockout_start"], products_df["stockout_end"]
-        )
-        plan = plan_replenishment(
-            delivery_matrix(orders_df, lines_df, dates[0], n_days, n_products),
-            products_df["first_sale_date"].fillna(dates[0]),
-            products_df["lead_time_days"],
-            products_df["vendor_index"],
-            products_df["on_hand"],
-            products_df["stockout_start"],
-            products_df["stockout_end"],
-            start=dates[0],
-            seed=seed,
+        orders_df, plan = plan_sales_history(
+            products_df, orders_df, lines_df, dates[0], n_days, seed
         )
         lap("generate")
         vendors = loader._create_partners(vendor_names(vendor_count(n_products)), supplier=True)

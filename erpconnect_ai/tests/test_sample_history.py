@@ -57,13 +57,8 @@ class TestSampleHistory(TransactionCase):
         cls.stock, cls.delivered = cls._daily_stock()
 
     @classmethod
-    def _moves_by_day(cls, domain):
-        """Quantity of the sample products' done moves matching ``domain``, per product and day."""
-        groups = cls.env["stock.move"]._read_group(
-            [("product_id", "in", cls.products.ids), ("state", "=", "done"), *domain],
-            ["product_id", "date:day"],
-            ["product_qty:sum"],
-        )
+    def _by_product_and_day(cls, groups):
+        """``(product, day, qty)`` groups as a product × day frame over the 730 days."""
         frame = pd.DataFrame(
             [(product.id, pd.Timestamp(day), qty) for product, day, qty in groups],
             columns=["product_id", "date", "qty"],
@@ -75,6 +70,17 @@ class TestSampleHistory(TransactionCase):
             )
             .reindex(index=cls.products.ids, fill_value=0.0)
             .reindex(columns=dates, fill_value=0.0)
+        )
+
+    @classmethod
+    def _moves_by_day(cls, domain):
+        """Quantity of the sample products' done moves matching ``domain``, per product and day."""
+        return cls._by_product_and_day(
+            cls.env["stock.move"]._read_group(
+                [("product_id", "in", cls.products.ids), ("state", "=", "done"), *domain],
+                ["product_id", "date:day"],
+                ["product_qty:sum"],
+            )
         )
 
     @classmethod
@@ -93,19 +99,13 @@ class TestSampleHistory(TransactionCase):
     @classmethod
     def _daily_quantities(cls):
         """Ordered quantity per product and order day, read back from the sales analysis."""
-        groups = cls.env["sale.report"]._read_group(
-            [("product_id", "in", cls.products.ids), ("state", "=", "sale")],
-            ["product_id", "date:day"],
-            ["product_uom_qty:sum"],
+        return cls._by_product_and_day(
+            cls.env["sale.report"]._read_group(
+                [("product_id", "in", cls.products.ids), ("state", "=", "sale")],
+                ["product_id", "date:day"],
+                ["product_uom_qty:sum"],
+            )
         )
-        frame = pd.DataFrame(
-            [(product.id, pd.Timestamp(day), qty) for product, day, qty in groups],
-            columns=["product_id", "date", "qty"],
-        )
-        dates = pd.date_range(end=pd.Timestamp(cls.end_date), periods=730, freq="D")
-        return frame.pivot_table(
-            index="product_id", columns="date", values="qty", aggfunc="sum", fill_value=0.0
-        ).reindex(columns=dates, fill_value=0.0)
 
     def _ids_of(self, mask):
         return self.catalogue.loc[mask, "odoo_id"].astype(int).tolist()

@@ -14,4 +14,5 @@ from .stock_plan import (
     deliver_on_time_around_stockouts,
     delivery_matrix,
     plan_replenishment,
+    plan_sales_history,
 )

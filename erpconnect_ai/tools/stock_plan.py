@@ -142,6 +142,35 @@ def deliver_on_time_around_stockouts(orders, lines, stockout_start, stockout_end
     return fixed
 
 
+def plan_sales_history(products, orders, lines, start, n_days, seed=0):
+    """The purchases behind a generated sales history (what the sample loader writes).
+
+    :param products: :func:`~.demand_generator.generate_demand`'s catalogue (``first_sale_date``,
+        ``lead_time_days``, ``vendor_index``, ``on_hand``, ``stockout_start``, ``stockout_end``).
+    :param orders, lines: :func:`~.order_layout.layout_orders`' frames for its history.
+    :param start: the date of day 0 of the history; :param int n_days: its length.
+    :param int seed: random seed of the lead times.
+    :return: ``(orders, plan)``: the orders with the late deliveries that would fall in a
+        stock-out delivered on time (:func:`deliver_on_time_around_stockouts`), and the
+        :class:`ReplenishmentPlan` of their deliveries.
+    """
+    orders = deliver_on_time_around_stockouts(
+        orders, lines, products["stockout_start"], products["stockout_end"]
+    )
+    plan = plan_replenishment(
+        delivery_matrix(orders, lines, start, n_days, len(products)),
+        products["first_sale_date"].fillna(pd.Timestamp(start)),
+        products["lead_time_days"],
+        products["vendor_index"],
+        products["on_hand"],
+        products["stockout_start"],
+        products["stockout_end"],
+        start=start,
+        seed=seed,
+    )
+    return orders, plan
+
+
 def _day_indexes(values, start, n_products, name):
     """Per-product day indexes (``-1`` for none) from dates or integers."""
     if values is None:
