@@ -202,6 +202,26 @@ def test_a_spike_the_stock_does_not_cover_was_bought(exact_lead_times):
     np.testing.assert_array_equal(rebuilt_stock(plan, deliveries), plan.stock)
 
 
+def test_a_buffer_and_where_extra_stock_comes_from(exact_lead_times):
+    # 5 days of buffer: opening ceil(2 × (3 + 15 + 5)) = 46, s = 2 × (3 + 5) = 16, S = 46. The
+    # stock is 16 at the end of day 14: 30 ordered, due day 17 (12 the night before, 40 then);
+    # 16 again on day 29: 30 more, due day 32; 40 − 2 × 7 = 26 at the end of day 39.
+    deliveries, arguments = steady(on_hand_end=[26])
+    plan = plan_replenishment(deliveries, buffer_days=[5], **arguments)
+    assert plan.opening["qty"].tolist() == [46.0]
+    assert plan.lines[["day", "qty"]].to_dict("records") == [
+        {"day": 14, "qty": 30.0},
+        {"day": 29, "qty": 30.0},
+    ]
+    assert plan.stock[0, [16, 17, 31, 32, 39]].tolist() == [12, 40, 12, 40, 26]
+    # Ending with 30 instead of 16 (no buffer): the 14 more come with the first receipt from day
+    # 15 (day 17) and stay: 44 received on day 17, 30 left on day 39.
+    deliveries, arguments = steady(on_hand_end=[30])
+    plan = plan_replenishment(deliveries, excess_from_day=[15], **arguments)
+    assert plan.lines["qty"].tolist() == [44.0, 30.0]
+    assert plan.stock[0, 16] == 2 and plan.stock[0, 17] == 44 and plan.stock[0, -1] == 30
+
+
 def test_bad_arguments_are_refused():
     deliveries, arguments = steady()
     with pytest.raises(ValueError, match="non-negative"):
@@ -217,6 +237,8 @@ def test_bad_arguments_are_refused():
         plan_replenishment(quiet, stockout_start=[35], stockout_end=[39], **arguments)
     with pytest.raises(ValueError, match="start <= end"):
         plan_replenishment(quiet, stockout_start=[36], stockout_end=[35], **arguments)
+    with pytest.raises(ValueError, match="buffer_days"):
+        plan_replenishment(deliveries, buffer_days=[-1], **arguments)
 
 
 def test_delivery_matrix_and_on_time_deliveries_around_stockouts():
@@ -275,6 +297,18 @@ def test_sample_stock_never_negative_and_ends_at_todays(sample_plan):
     order_day = plan.lines["day"].to_numpy()[plan.receipts["line"]]
     assert (plan.receipts["day"].to_numpy() > order_day).all()
     assert plan.orders["day"].is_monotonic_increasing
+
+
+def test_sample_stock_value_is_steady_and_overstock_is_old(sample_plan):
+    products, _deliveries, plan, _dates = sample_plan
+    value = (plan.stock * products["standard_price"].to_numpy()[:, None]).sum(axis=0)
+    # The policy holds about today's cover all along: no jump at the end.
+    assert 0.8 <= value[-1] / value[-365:].mean() <= 1.2
+    assert 0.7 <= value[-31] / value[-1] <= 1.3
+    # The overstock was bought six months to a year ago and has stayed since.
+    over = (products["stock_status"] == "overstock").to_numpy()
+    assert over.any()
+    assert (plan.stock[over, -180] >= 0.5 * plan.stock[over, -1]).all()
 
 
 def test_sample_stockouts_have_no_stock(sample_plan):

@@ -8,11 +8,12 @@ products at once (numpy). Pure and seeded: the same arguments always give the sa
 * **Listing.** A product exists from its first sale day (``first_day``), when its opening stock
   is counted in: its lead time plus one review cycle of the demand of its first four weeks.
 * **Policy.** On working days (Monday to Friday) every product whose inventory position (on hand
-  plus ordered, not received) is at or below its reorder point ``s = d·L + z·σ`` is ordered up to
-  ``S = s + d·R``. ``d`` is an exponentially weighted mean of the daily deliveries (span
+  plus ordered, not received) is at or below its reorder point ``s = d·(L + B) + z·σ`` is ordered
+  up to ``S = s + d·R``. ``d`` is an exponentially weighted mean of the daily deliveries (span
   :data:`FORECAST_SPAN_DAYS`), ``σ`` the spread of the lead-time demand (demand variance and
   lead-time spread), ``L`` the product's vendor delay, ``R`` a review cycle of 7 to 90 days (the
-  slower the product, the longer). The lines one vendor gets on one day form one purchase order.
+  slower the product, the longer), ``B`` days of demand the company keeps on top (``buffer_days``,
+  default 0). The lines one vendor gets on one day form one purchase order.
 * **Lead times** vary around the vendor's delay: a purchase order arrives ``round(delay × e^ε)``
   days after it was placed (``ε ~ N(0, LEAD_TIME_SPREAD²)``, at least one day; ``delay`` the mean
   delay of the vendor's products), on the Monday after when that falls on a weekend.
@@ -25,9 +26,10 @@ products at once (numpy). Pure and seeded: the same arguments always give the sa
 * **Never below zero.** A delivery the stock would not cover (a spike, a launch stronger than
   expected) means the buyer had bought more: the shortfall, plus a day of demand, is added to the
   product's last receipt (or opening stock).
-* **Today's stock** is made ``on_hand_end``: the last receipt grows, or the latest receipts shrink
-  (a line left with nothing was never ordered) without the stock going below zero or reaching zero
-  where it did not.
+* **Today's stock** is made ``on_hand_end``: the last receipt grows (or the first one from
+  ``excess_from_day``: an overstock bought long ago), or the latest receipts shrink (a line left
+  with nothing was never ordered) without the stock going below zero or reaching zero where it did
+  not.
 
 Days are indexes ``0 .. n_days - 1``; a receipt day ``>= n_days`` is not received yet.
 """
@@ -145,11 +147,18 @@ def deliver_on_time_around_stockouts(orders, lines, stockout_start, stockout_end
 def plan_sales_history(products, orders, lines, start, n_days, seed=0):
     """The purchases behind a generated sales history (what the sample loader writes).
 
+    The stock each product ends with is the generator's ``on_hand``, and the policy holds about as
+    much all along: a product with ``c`` days of cover today (``on_hand`` / mean deliveries of
+    the last four weeks) keeps a buffer of ``c − R/2`` days of demand less its safety stock, so
+    that its stock swings around ``c`` days of demand. An ``overstock`` item's excess was bought
+    six months to a year ago and has stayed since.
+
     :param products: :func:`~.demand_generator.generate_demand`'s catalogue (``first_sale_date``,
-        ``lead_time_days``, ``vendor_index``, ``on_hand``, ``stockout_start``, ``stockout_end``).
+        ``lead_time_days``, ``vendor_index``, ``on_hand``, ``stock_status``, ``stockout_start``,
+        ``stockout_end``).
     :param orders, lines: :func:`~.order_layout.layout_orders`' frames for its history.
     :param start: the date of day 0 of the history; :param int n_days: its length.
-    :param int seed: random seed of the lead times.
+    :param int seed: random seed of the lead times and of the overstock purchases.
     :return: ``(orders, plan)``: the orders with the late deliveries that would fall in a
         stock-out delivered on time (:func:`deliver_on_time_around_stockouts`), and the
         :class:`ReplenishmentPlan` of their deliveries.
@@ -157,18 +166,46 @@ def plan_sales_history(products, orders, lines, start, n_days, seed=0):
     orders = deliver_on_time_around_stockouts(
         orders, lines, products["stockout_start"], products["stockout_end"]
     )
+    deliveries = delivery_matrix(orders, lines, start, n_days, len(products))
+    on_hand = products["on_hand"].to_numpy(dtype=float)
+    lead = products["lead_time_days"].to_numpy(dtype=float)
+    recent = deliveries[:, -FORECAST_SPAN_DAYS:]
+    mean, spread = recent.mean(axis=1), recent.std(axis=1)
+    cover = np.divide(on_hand, mean, out=np.zeros(len(products)), where=mean > 0)
+    review = _review_days(mean)
+    safety_days = np.divide(
+        SERVICE_FACTOR * spread * np.sqrt(lead), mean, out=np.zeros(len(products)), where=mean > 0
+    )
+    normal = (products["stock_status"] == "normal").to_numpy()
+    buffer = np.where(normal, np.maximum(cover - review / 2 - safety_days, 0.0), 0.0)
+    rng = np.random.default_rng([seed, 4])
+    overstock = (products["stock_status"] == "overstock").to_numpy()
+    excess_from = np.where(
+        overstock, rng.integers(max(n_days - 365, 0), max(n_days - 180, 1), len(products)), -1
+    )
     plan = plan_replenishment(
-        delivery_matrix(orders, lines, start, n_days, len(products)),
+        deliveries,
         products["first_sale_date"].fillna(pd.Timestamp(start)),
-        products["lead_time_days"],
+        lead,
         products["vendor_index"],
-        products["on_hand"],
+        on_hand,
         products["stockout_start"],
         products["stockout_end"],
         start=start,
         seed=seed,
+        buffer_days=buffer,
+        excess_from_day=excess_from,
     )
     return orders, plan
+
+
+def _review_days(daily_demand):
+    """Review cycle ``R`` of products selling ``daily_demand`` a day (see ``REVIEW_SCALE``)."""
+    return np.clip(
+        np.rint(REVIEW_SCALE / np.sqrt(np.maximum(daily_demand, 0.05))),
+        REVIEW_DAYS_MIN,
+        REVIEW_DAYS_MAX,
+    )
 
 
 def _day_indexes(values, start, n_products, name):
@@ -189,7 +226,7 @@ def _day_indexes(values, start, n_products, name):
 class _Simulation:
     """State of :func:`plan_replenishment` (one instance per call)."""
 
-    def __init__(self, deliveries, first_day, lead, vendor, stockout, start_weekday, seed):
+    def __init__(self, deliveries, first_day, lead, vendor, stockout, start_weekday, seed, buffer):
         self.deliveries = deliveries
         self.n_products, self.n_days = deliveries.shape
         self.first_day = first_day
@@ -206,25 +243,14 @@ class _Simulation:
         spread = np.exp(rng.normal(0.0, LEAD_TIME_SPREAD, (n_vendors, self.n_days)))
         self.vendor_lead = np.maximum(1, np.rint(vendor_delay[:, None] * spread)).astype(int)
 
-        # First four weeks of demand: the buyer's estimate when the product is listed.
-        padded = np.concatenate([np.zeros((self.n_products, 1)), deliveries], axis=1)
-        totals, squares = np.cumsum(padded, axis=1), np.cumsum(padded**2, axis=1)
-        rows = np.arange(self.n_products)
-        stop = np.minimum(first_day + FORECAST_SPAN_DAYS, self.n_days)
-        span = np.maximum(stop - first_day, 1)
-        self.level = (totals[rows, stop] - totals[rows, first_day]) / span
-        self.variance = np.maximum(
-            (squares[rows, stop] - squares[rows, first_day]) / span - self.level**2, 0.0
-        )
-        self.review = np.clip(
-            np.rint(REVIEW_SCALE / np.sqrt(np.maximum(self.level, 0.05))),
-            REVIEW_DAYS_MIN,
-            REVIEW_DAYS_MAX,
-        )
+        self.level, self.variance = self.first_weeks(deliveries, first_day)
+        self.review = _review_days(self.level)
+        self.buffer = buffer
         self.opening = np.maximum(
             1.0,
             np.ceil(
-                self.level * (lead + self.review) + SERVICE_FACTOR * np.sqrt(lead * self.variance)
+                self.level * (lead + self.review + buffer)
+                + SERVICE_FACTOR * np.sqrt(lead * self.variance)
             ),
         )
 
@@ -239,6 +265,20 @@ class _Simulation:
             order=np.int64, product=np.int64, vendor=np.int64, day=np.int64, planned=np.int64
         )
         self.receipts = _Records(line=np.int64, product=np.int64, day=np.int64, qty=np.float64)
+
+    @staticmethod
+    def first_weeks(deliveries, first_day):
+        """Mean and variance of each product's deliveries over its first four weeks: the buyer's
+        estimate when the product is listed."""
+        n_products, n_days = deliveries.shape
+        padded = np.concatenate([np.zeros((n_products, 1)), deliveries], axis=1)
+        totals, squares = np.cumsum(padded, axis=1), np.cumsum(padded**2, axis=1)
+        rows = np.arange(n_products)
+        stop = np.minimum(first_day + FORECAST_SPAN_DAYS, n_days)
+        span = np.maximum(stop - first_day, 1)
+        mean = (totals[rows, stop] - totals[rows, first_day]) / span
+        variance = np.maximum((squares[rows, stop] - squares[rows, first_day]) / span - mean**2, 0)
+        return mean, variance
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _is_working_day(self, day):
@@ -266,9 +306,11 @@ class _Simulation:
         )
         self._add_receipts(lines, products, arrival, quantities)
 
-    def _raise_stock(self, product, extra, day):
-        """Add ``extra`` to the last receipt of ``product`` (or its opening stock) up to ``day``."""
-        receipt = self.last_receipt[product]
+    def _raise_stock(self, product, extra, day, receipt=None):
+        """Add ``extra`` to a receipt of ``product`` (default its last one; -1 its opening stock)
+        and to its stock from that receipt up to ``day``."""
+        if receipt is None:
+            receipt = self.last_receipt[product]
         if receipt >= 0:
             self.receipts.columns["qty"][receipt] += extra
             since = self.receipts["day"][receipt]
@@ -351,7 +393,7 @@ class _Simulation:
         sigma = np.sqrt(
             self.lead * self.variance + (self.level * self.lead * LEAD_TIME_SPREAD) ** 2
         )
-        reorder_point = self.level * self.lead + SERVICE_FACTOR * sigma
+        reorder_point = self.level * (self.lead + self.buffer) + SERVICE_FACTOR * sigma
         quantity = np.ceil(reorder_point + self.level * self.review - position)
         wanted = listed & (position <= reorder_point) & (quantity >= 1)
         if not wanted.any():
@@ -389,13 +431,20 @@ class _Simulation:
             placed = int(np.clip(end + 1 - self.lead[product], self.first_day[product], day))
             self._order(placed, np.array([product]), np.array([emergency]), np.array([end + 1]))
 
-    def reach(self, target):
-        """Make the stock at the end of the last day ``target`` (see the module docstring)."""
+    def reach(self, target, excess_from):
+        """Make the stock at the end of the last day ``target`` (see the module docstring): more
+        stock comes with the product's first receipt from day ``excess_from`` (after its
+        stock-out), or its last one."""
         last = self.n_days - 1
         for product in np.flatnonzero(self.on_hand != target):
             missing = target[product] - self.on_hand[product]
             if missing > 0:
-                self._raise_stock(product, missing, last + 1)
+                since = max(excess_from[product], self.window_end[product] + 1)
+                received = [
+                    r for r in self.receipts_of[product] if since <= self.receipts["day"][r] <= last
+                ]
+                receipt = min(received, key=lambda r: (self.receipts["day"][r], r), default=None)
+                self._raise_stock(product, missing, last + 1, receipt)
                 continue
             amount = -missing
             floor = 1.0 if target[product] >= 1 else 0.0
@@ -453,6 +502,8 @@ def plan_replenishment(
     stockout_end=None,
     start=None,
     seed=0,
+    buffer_days=None,
+    excess_from_day=None,
 ):
     """Simulate the purchases and receipts behind ``deliveries`` (see the module docstring).
 
@@ -466,6 +517,12 @@ def plan_replenishment(
         indexes, NaT/-1 for none), with no delivery in it.
     :param start: the date of day 0 (needed for dates; gives the weekdays, default a Monday).
     :param int seed: random seed of the lead times.
+    :param buffer_days: per product, days of demand held on top of the reorder point and the
+        opening stock (``s = d·(L + buffer) + z·σ``; default 0): a company that keeps more stock.
+    :param excess_from_day: per product, a day (index) from which the stock above what the policy
+        holds may have been bought: when the last day's stock must grow, the first receipt from
+        that day on brings it, and the stock stays higher since (an overstock bought long ago).
+        Default (or -1): the last receipt.
     :return: a :class:`ReplenishmentPlan`.
     :raises ValueError: on inconsistent shapes, negative quantities, windows out of range or
         with deliveries, or a stock wanted at the end of an open stock-out.
@@ -502,6 +559,17 @@ def plan_replenishment(
         raise ValueError("a product is delivered during its stock-out")
     if (target[has_window & (window_end == n_days - 1)] > 0).any():
         raise ValueError("a product out of stock until the last day must end with no stock")
+    buffer = np.zeros(n_products)
+    if buffer_days is not None:
+        buffer = np.asarray(buffer_days, dtype=np.float64)
+        if buffer.shape != (n_products,) or not (buffer >= 0).all():
+            raise ValueError("buffer_days needs one value of at least 0 days per product")
+    excess_from = np.full(n_products, n_days)
+    if excess_from_day is not None:
+        excess_from = np.asarray(excess_from_day, dtype=np.int64)
+        if excess_from.shape != (n_products,):
+            raise ValueError("excess_from_day needs one value per product")
+        excess_from = np.where(excess_from < 0, n_days, excess_from)
     start_weekday = pd.Timestamp(start).day_of_week if start is not None else 0
     simulation = _Simulation(
         deliveries,
@@ -511,7 +579,8 @@ def plan_replenishment(
         (window_start, window_end),
         start_weekday,
         seed,
+        buffer,
     )
     simulation.run()
-    simulation.reach(target)
+    simulation.reach(target, excess_from)
     return simulation.plan()
