@@ -532,7 +532,7 @@ class ErpconnectSampleHistory(models.AbstractModel):
         _logger.info("Inserted %s rows into %s in %.1f s", total, table, time.monotonic() - started)
 
     def _write_history(self, context):
-        """Write the rows the steps queued, table by table in :data:`HISTORY_TABLES` order, then
+        """Write the rows the ``_insert_*`` steps queued, table by table in :data:`HISTORY_TABLES` order, then
         link the sale orders' procurement groups to their orders (the two reference each other)."""
         for table in HISTORY_TABLES:
             for columns, constants in context.queued.pop(table, ()):
@@ -549,7 +549,7 @@ class ErpconnectSampleHistory(models.AbstractModel):
             )
 
     def _insert_moves(self, context, moves, move_columns, move_constants):
-        """Stock moves with one move line each.
+        """Stock moves with one move line each (queued, as every ``_insert_*`` step's rows).
 
         :param dict moves: arrays ``ids``, ``rows`` (product rows), ``qty`` (product unit),
             ``date``, ``created``, ``reference``, ``state``, ``picked``, and ``line_date`` when a
