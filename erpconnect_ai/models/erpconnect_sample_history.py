@@ -532,8 +532,9 @@ class ErpconnectSampleHistory(models.AbstractModel):
         _logger.info("Inserted %s rows into %s in %.1f s", total, table, time.monotonic() - started)
 
     def _write_history(self, context):
-        """Write the rows the ``_insert_*`` steps queued, table by table in :data:`HISTORY_TABLES` order, then
-        link the sale orders' procurement groups to their orders (the two reference each other)."""
+        """Write the rows the ``_insert_*`` steps queued, table by table in
+        :data:`HISTORY_TABLES` order, then link the sale orders' procurement groups to their
+        orders (the two reference each other)."""
         for table in HISTORY_TABLES:
             for columns, constants in context.queued.pop(table, ()):
                 self._bulk_insert(table, columns, constants)
