@@ -6,7 +6,8 @@ how a buyer following a simple policy bought what was delivered, one day at a ti
 products at once (numpy). Pure and seeded: the same arguments always give the same plan.
 
 * **Listing.** A product exists from its first sale day (``first_day``), when its opening stock
-  is counted in: its lead time plus one review cycle of the demand of its first four weeks.
+  is counted in: its lead time, one review cycle and its buffer of the demand of its first four
+  weeks, plus a safety stock.
 * **Policy.** On working days (Monday to Friday) every product whose inventory position (on hand
   plus ordered, not received) is at or below its reorder point ``s = d·(L + B) + z·σ`` is ordered
   up to ``S = s + d·R``. ``d`` is an exponentially weighted mean of the daily deliveries (span
