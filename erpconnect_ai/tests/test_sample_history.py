@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
+from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
@@ -388,11 +389,13 @@ class TestSampleHistory(TransactionCase):
             company_id=self.company.id,
             company_ids=[Command.set(self.company.ids)],
         )
-        metrics = {
-            metric["code"]: metric
-            for metric in self.env["erpconnect.kpi"].with_user(viewer).get_metrics(30)
-        }
-        today = fields.Date.today()
+        # Today is the history's last day (the day the demo data was loaded).
+        today = self.end_date
+        with freeze_time(datetime.datetime.combine(today, datetime.time(23, 0))):
+            metrics = {
+                metric["code"]: metric
+                for metric in self.env["erpconnect.kpi"].with_user(viewer).get_metrics(30)
+            }
         start = today - datetime.timedelta(days=29)  # first day of the 30-day period
         previous_start = start - datetime.timedelta(days=30)
         # New products: the sample products first sold in the period (their creation day), plus
