@@ -100,6 +100,7 @@ class TestAccessRights(ErpconnectCase):
         other_rule = self.env["stock.warehouse.orderpoint"].create(
             {
                 "product_id": self.steady.id,
+                "company_id": self.company.id,
                 "warehouse_id": self.warehouse.id,
                 "location_id": stock.id,
                 "product_min_qty": 5.0,
