@@ -1,7 +1,11 @@
+import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { beforeEach, describe, expect, test } from "@odoo/hoot";
 import { mountWithCleanup, patchTranslations, patchWithCleanup } from "@web/../tests/web_test_helpers";
 import { localization } from "@web/core/l10n/localization";
 import { KpiCard } from "@erpconnect_ai/dashboard/kpi_card/kpi_card";
+
+// The web client's services of the installed addons (mail's among them) start with the card.
+defineMailModels();
 
 /**
  * What a KPI card reads for entries of ``erpconnect.kpi.get_metrics`` made by hand (issue 14,
