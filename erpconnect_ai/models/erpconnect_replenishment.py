@@ -317,7 +317,8 @@ class ErpconnectReplenishment(models.Model):
                         "SELECT id FROM %s WHERE id = ANY(%s) FOR UPDATE NOWAIT",
                         SQL.identifier(self._table),
                         self.ids,
-                    )
+                    ),
+                    log_exceptions=False,  # an expected refusal, not a server error
                 )
         except LockNotAvailable:
             raise UserError(
