@@ -13,11 +13,17 @@ from engine import kpi_formulas as kf
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _kpi_docs():
-    spec = importlib.util.spec_from_file_location("kpi_docs", ROOT / "bench" / "kpi_docs.py")
+def _module(relative_path):
+    """The Python file ``relative_path`` of the repository, imported on its own."""
+    path = ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _kpi_docs():
+    return _module("bench/kpi_docs.py")
 
 
 # -- catalogue -------------------------------------------------------------------------------------
@@ -248,15 +254,7 @@ def test_stock_kpis_by_hand():
 
 
 # -- the hand-computed company of the Odoo KPI test, without Odoo ----------------------------------
-def _expected_module():
-    path = ROOT / "erpconnect_ai" / "tests" / "kpi_expected.py"
-    spec = importlib.util.spec_from_file_location("kpi_expected", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-KPI_EXPECTED = _expected_module()
+KPI_EXPECTED = _module("erpconnect_ai/tests/kpi_expected.py")
 DAY = datetime.date.fromisoformat
 
 
