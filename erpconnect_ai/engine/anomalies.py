@@ -27,6 +27,15 @@ A day is reported when |z| ≥ min(z_threshold, low_threshold); ``kind`` is SPIK
 LOW when low_threshold ≤ |z| < z_threshold (below the anomaly threshold, reported only when
 low_threshold < z_threshold). Boundaries are inclusive at the lower end: |z| = 3.0 is MEDIUM,
 |z| = 4.0 is HIGH.
+
+Stock-outs (``unavailable``: days a product could not be sold, see :mod:`engine.history`) are
+not demand: they are neither scanned (a zero-sales day while out of stock is never a DROP) nor
+used as reference days. They are reported apart, one row of kind ``STOCKOUT`` per run of
+consecutive stock-out days that reaches the scanned days: ``date`` its first day (looking back
+up to a year), ``end_date`` its last, ``qty`` 0, ``expected`` the mean demand a day it lost and
+``lost_units`` the total (:mod:`engine.stockouts`: the recent level of the same weekday),
+``z`` NaN, severity MEDIUM while it lasts (it reaches ``as_of``), LOW once it ended. Other rows
+have ``end_date = date`` and ``lost_units`` 0.
 """
 
 import math
@@ -35,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .history import daily_matrix
+from .stockouts import LOOKBACK_DAYS, stockout_runs
 
 HIGH_Z = 4.0
 MAD_TO_SIGMA = 1.4826
@@ -44,7 +54,17 @@ ROBUST_MIN_WEEKS = 8
 ROBUST_MIN_REFERENCES = 4
 ZSCORE_MIN_REFERENCES = 7
 _BLOCK_PRODUCTS = 2000
-ANOMALY_COLUMNS = ["product_id", "date", "qty", "expected", "z", "kind", "severity"]
+ANOMALY_COLUMNS = [
+    "product_id",
+    "date",
+    "qty",
+    "expected",
+    "z",
+    "kind",
+    "severity",
+    "end_date",
+    "lost_units",
+]
 
 
 def _anscombe(values):
@@ -138,6 +158,7 @@ def detect_anomalies(
     mode="zscore",
     as_of=None,
     scan_days=30,
+    unavailable=None,
 ):
     """Abnormal sales days of every product (see the module docstring).
 
@@ -150,10 +171,12 @@ def detect_anomalies(
         mode: ``"zscore"`` or ``"robust"``.
         as_of: last scanned day, default the last date in ``history``.
         scan_days: number of days scanned, ending at ``as_of``, default 30.
+        unavailable: optional DataFrame ``product_id, date`` of the stock-out days.
 
     Returns:
-        DataFrame ``product_id, date, qty, expected, z, kind, severity`` sorted by product and
-        date (empty when nothing is abnormal).
+        DataFrame ``product_id, date, qty, expected, z, kind, severity, end_date, lost_units``
+        sorted by product and date (empty when nothing is abnormal); ``kind`` SPIKE, DROP or
+        STOCKOUT (only with ``unavailable``).
 
     Raises:
         ValueError: unknown mode, window_days < 2, scan_days < 1, thresholds ≤ 0.
@@ -171,7 +194,10 @@ def detect_anomalies(
         reference_days = 7 * max(math.ceil(window_days / 7), ROBUST_MIN_WEEKS)
     else:
         reference_days = window_days
-    matrix = daily_matrix(history, as_of=as_of, lookback_days=scan_days + reference_days)
+    lookback = scan_days + reference_days
+    if unavailable is not None:
+        lookback = max(lookback, LOOKBACK_DAYS)
+    matrix = daily_matrix(history, as_of=as_of, lookback_days=lookback, unavailable=unavailable)
     n_products, n_days = matrix.qty.shape
     if n_products == 0 or n_days == 0:
         return pd.DataFrame(columns=ANOMALY_COLUMNS)
@@ -181,6 +207,8 @@ def detect_anomalies(
     )
     first = np.clip(first, 0, n_days)
     observed = np.arange(n_days)[np.newaxis, :] >= first[:, np.newaxis]
+    if matrix.censored is not None:
+        observed &= ~matrix.censored
     qty = np.where(observed, matrix.qty, np.nan)
     padded = np.concatenate([np.full((n_products, reference_days), np.nan), qty], axis=1)
     scanned = min(scan_days, n_days)
@@ -203,7 +231,7 @@ def detect_anomalies(
     severity = severity_labels(np.nan_to_num(z), z_threshold, low_threshold)
     rows, columns = np.nonzero((severity != "") & ~np.isnan(z))
     found_z = z[rows, columns]
-    return pd.DataFrame(
+    found = pd.DataFrame(
         {
             "product_id": matrix.product_ids[rows],
             "date": matrix.dates[day_index[columns]],
@@ -212,6 +240,27 @@ def detect_anomalies(
             "z": found_z,
             "kind": np.where(found_z > 0, "SPIKE", "DROP").astype(object),
             "severity": severity[rows, columns],
+            "end_date": matrix.dates[day_index[columns]],
+            "lost_units": 0.0,
         },
         columns=ANOMALY_COLUMNS,
     )
+    runs = stockout_runs(matrix, first_day=n_days - scanned)
+    if runs.empty:
+        return found
+    stockouts = pd.DataFrame(
+        {
+            "product_id": runs["product_id"],
+            "date": runs["date"],
+            "qty": 0.0,
+            "expected": runs["expected"],
+            "z": np.nan,
+            "kind": "STOCKOUT",
+            "severity": np.where(runs["ongoing"], "MEDIUM", "LOW").astype(object),
+            "end_date": runs["end_date"],
+            "lost_units": runs["lost_units"],
+        },
+        columns=ANOMALY_COLUMNS,
+    )
+    both = pd.concat([found, stockouts], ignore_index=True) if len(found) else stockouts
+    return both.sort_values(["product_id", "date"], kind="stable", ignore_index=True)

@@ -19,14 +19,14 @@ the weight of ``HOLIDAY_PRIOR`` holidays: ``f = (n * r + 2 * f_class) / (n + 2)`
 with ``n`` past holidays and ratio ``r``. A holiday ahead gets ``factor x`` the forecast of a
 normal day, and an interval ``sqrt(factor)`` times as wide around it (Poisson-like noise: the
 spread of a count grows with the square root of its mean; a closed day, factor 0, gets [0, 0]).
-The factor is ``closed`` below 0.1, ``reduced`` below 0.8, ``boosted`` above 1.25, else ``normal``
+The factor is ``closed`` below 0.1, ``reduced`` below 0.8, ``boosted`` from 1.25, else ``normal``
 (:func:`holiday_effect`); without any past holiday before the origin it is 1.
 
 **Weekly closing days** are learnt without a calendar (:func:`closed_weekdays`): a weekday is
 closed for a product when its last ``n >= CLOSED_MIN_WEEKS`` (8) occurrences (ordinary days only)
-sold nothing while the product sold on a share ``pi`` of its other days of the last 26 weeks such
-that ``(1 - pi) ** n < CLOSED_P`` (0.001: not a chance run of a slow product), or when nothing at
-all sold on that weekday, all products together, for the last 8 weeks while other days sold. A
+sold nothing while the product sold on a share ``pi`` of its days of the last 26 weeks such that
+``(1 - pi) ** n < CLOSED_P`` (0.001: not a chance run of a slow product); or when the same holds
+for all products together (their total: a shop closed on Sundays, whatever each product sells). A
 closed weekday is forecast 0 with a [0, 0] interval, and the forecast of that week's closed days
 is moved to its open days in proportion (a flat forecast of 6 a day on a shop closed on Sundays
 becomes 7 on the six open days: the week still sells 42).
@@ -166,7 +166,8 @@ def holiday_factors(qty, base, usable_holiday, origins, classes):
 
 def _trailing_zero_weeks(qty, usable, days, weekday):
     """Per product and weekday (P, 7): usable occurrences of that weekday since its last sale,
-    over ``days`` (day indexes, ascending), and the sale share of the product's usable days."""
+    over ``days`` (day indexes, ascending), and the sale share of the product's usable days
+    (all weekdays: a closed weekday lowers it, which only makes the rule stricter)."""
     n_products = qty.shape[0]
     runs = np.zeros((n_products, 7))
     window_qty, window_usable = qty[:, days], usable[:, days]
@@ -186,6 +187,15 @@ def _trailing_zero_weeks(qty, usable, days, weekday):
     return runs, share
 
 
+def _closed(qty, usable, days, weekday):
+    """(rows, 7) bool: weekdays without a sale for long enough not to be chance (see the module
+    docstring) over ``days``."""
+    runs, share = _trailing_zero_weeks(qty, usable, days, weekday)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chance = np.where(runs > 0, runs * np.log1p(-np.minimum(share, 1.0))[:, None], 0.0)
+    return (runs >= CLOSED_MIN_WEEKS) & (chance < np.log(CLOSED_P))
+
+
 def closed_weekdays(qty, usable, origin, weekday):
     """Weekdays each product is closed at ``origin`` (P, 7 bool, Monday first): see the module
     docstring. ``weekday`` gives the weekday (0 Monday) of every day index."""
@@ -193,20 +203,11 @@ def closed_weekdays(qty, usable, origin, weekday):
     days = np.arange(max(origin - 7 * CLOSED_WEEKS, 0), origin)
     if len(days) < 7 * CLOSED_MIN_WEEKS or not n_products:
         return np.zeros((n_products, 7), dtype=bool)
-    runs, share = _trailing_zero_weeks(qty, usable, days, weekday)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chance = np.where(runs > 0, runs * np.log1p(-np.minimum(share, 1.0))[:, None], 0.0)
-    closed = (runs >= CLOSED_MIN_WEEKS) & (chance < np.log(CLOSED_P))
-    # The whole catalogue: a weekday without any sale for 8 weeks while other days sell.
-    recent = days[-7 * CLOSED_MIN_WEEKS :]
-    total = qty[:, recent].sum(axis=0)
-    ordinary = usable[:, recent].any(axis=0)
-    if (total[ordinary] > 0).any():
-        for w in range(7):
-            on_w = ordinary & (weekday[recent] == w)
-            if on_w.sum() >= CLOSED_MIN_WEEKS - 1 and not (total[on_w] > 0).any():
-                closed[:, w] = True
-    return closed
+    closed = _closed(qty, usable, days, weekday)
+    # The whole catalogue as one product: a weekday nothing sold on, while other days sold.
+    total = qty[:, : days[-1] + 1].sum(axis=0, keepdims=True)
+    ordinary = usable[:, : days[-1] + 1].any(axis=0, keepdims=True)
+    return closed | _closed(total, ordinary, days, weekday)
 
 
 class Calendar:

@@ -500,8 +500,10 @@ class _Study:
         rows = np.arange(self.qty.shape[0]) if rows is None else rows
         sigma = (fit.upper[:, 0] - fit.point[:, 0]) / Z_95
         point, width = self.calendar.adjust(fit.point, fold, rows)
-        point, _capped = _guard(point, self.cap[fold][rows])
-        return _Bands.spread(point, sigma, width)
+        point, capped = _guard(point, self.cap[fold][rows])
+        bands = _Bands.spread(point, sigma, width)
+        bands.capped = capped
+        return bands
 
 
 def _classic_forecast(name, qty, horizon, matrix=None, model_dir=None):
@@ -535,7 +537,8 @@ class _Bands:
     """Daily point forecast and interval (P x H), and the totals of ``TOTAL_DAYS`` with theirs.
 
     ``sigma`` (P,) is the daily σ of a ``point ± 1.96 σ`` interval, NaN for rows whose
-    interval comes from the backtest errors.
+    interval comes from the backtest errors; ``capped`` (P,) marks the rows whose point forecast
+    went above the cap (or was not finite) and was cut to it.
     """
 
     def __init__(self, point, lower, upper, total_lower, total_upper, sigma=None):
@@ -543,6 +546,7 @@ class _Bands:
         self.totals = _totals(point)
         self.total_lower, self.total_upper = total_lower, total_upper
         self.sigma = np.full(len(point), np.nan) if sigma is None else sigma
+        self.capped = np.zeros(len(point), dtype=bool)
 
     @classmethod
     def classic(cls, point, lower, upper, sigma=None):
@@ -582,11 +586,14 @@ class _Bands:
             point, study.final_scale, daily, study.width[final], study.cap[final]
         )
         total_lower, total_upper = intervals.apply(_totals(point), study.final_scale, sums)
-        return cls(point, lower, upper, total_lower, total_upper)
+        bands = cls(point, lower, upper, total_lower, total_upper)
+        bands.capped = study.excluded(names, final)[choice, np.arange(len(choice))]
+        return bands
 
     def replace_rows(self, rows, other):
         """Take the bands of ``other`` (computed for the ``rows`` mask only) for those rows."""
-        for name in ("point", "lower", "upper", "totals", "total_lower", "total_upper", "sigma"):
+        names = ("point", "lower", "upper", "totals", "total_lower", "total_upper", "sigma")
+        for name in (*names, "capped"):
             getattr(self, name)[rows] = getattr(other, name)
 
     def missing(self):
@@ -597,6 +604,7 @@ class _Bands:
         """Guard every value (:func:`_guard`): points and bounds finite, >= 0 and <= ``cap``
         (P,) a day (totals <= T x cap), lower <= point <= upper. Returns the capped rows."""
         self.point, capped = _guard(self.point, cap)
+        self.capped |= capped
         self.totals = _totals(self.point)
         self.lower = np.minimum(np.clip(np.nan_to_num(self.lower), 0.0, None), self.point)
         self.upper = np.clip(np.nan_to_num(self.upper, nan=np.inf), self.point, cap[:, None])
@@ -604,7 +612,7 @@ class _Bands:
         self.total_lower = np.minimum(np.clip(np.nan_to_num(self.total_lower), 0.0, None), limit)
         self.total_lower = np.minimum(self.total_lower, self.totals)
         self.total_upper = np.clip(np.nan_to_num(self.total_upper, nan=np.inf), self.totals, limit)
-        return capped
+        return self.capped
 
     def sigma_daily(self):
         """σ of the daily forecast error that the interval of the first-week total implies:
