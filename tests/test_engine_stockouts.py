@@ -95,9 +95,8 @@ def test_a_stock_out_is_never_a_drop_and_is_reported_with_its_lost_units():
     history = daily(values)
     as_zero = detect_anomalies(history)
     drops = as_zero.loc[as_zero["kind"] == "DROP", "date"]
-    # What the shelf did, read as demand: the stock-out days are DROPs (the last one's window
-    # holds the first three zeros and is too spread to flag it).
-    assert list(drops) == list(pd.date_range("2024-06-27", periods=3))
+    # What the shelf did, read as demand: every stock-out day is a DROP.
+    assert list(drops) == list(pd.date_range("2024-06-27", periods=4))
     found = detect_anomalies(history, unavailable=out_of_stock(1, range(4)))
     assert "DROP" not in set(found["kind"])
     stockout = found[found["kind"] == "STOCKOUT"].iloc[0]

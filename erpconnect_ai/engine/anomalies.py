@@ -10,12 +10,20 @@ the days *before* it (the scanned day is excluded, so a spike cannot inflate its
   whole weeks before; expected = their median. Quantities are treated as counts and compared on
   the Anscombe scale a(x) = 2·√(x + 3/8), where Poisson noise has a standard deviation of about 1
   at any level (a busy Monday is not noisier than a quiet Tuesday there):
-  z = (a(x) − median a) / max(1.4826 · MAD, 1). The MAD is pooled over the 7 weekdays of the
-  window, each day measured against the median of the *other* same-weekday days (leave one out,
-  so the scale is that of a new day against a median, not shrunk by the fit). A weekly pattern
-  is part of the reference, so busy Mondays are not flagged; the floor of 1 (Poisson noise)
-  keeps a single extra sale of a slow product from being flagged. At least 4 reference days are
-  needed.
+  z = (a(x) − median a) / max(1.4826 · MAD, q90 / 1.645, 1). The residuals are pooled over the
+  7 weekdays of the window, each day measured against the median of the *other* same-weekday
+  days (leave one out, so the scale is that of a new day against a median, not shrunk by the
+  fit); MAD is their median, q90 their 90th percentile (linear interpolation), each turned into a
+  σ as for normal noise. A weekly pattern is part of the reference, so busy Mondays are not
+  flagged; the floor of 1 (Poisson noise) keeps a single extra sale of a slow product from being
+  flagged; q90 keeps zero-inflated demand (a spare part selling 1-10 units on one day in four:
+  MAD 0) from flagging its ordinary orders. At least 4 reference days are needed.
+
+Defaults (``mode="robust"``, ``z_threshold=3.7``) were tuned with ``bench/anomaly_bench.py``
+(planted spikes x3-x8 and drops to zero on busy days, planted stock-outs): on seeds 1-3, and
+checked on seeds 4-7, precision 0.83 and recall 0.82-0.83 of the spikes of x4 or more, with 0.6
+false alerts per 1,000 product-days; the z-score mode flags 4-13 false alerts per 1,000
+product-days at thresholds that keep that recall.
 
 In z-score mode, when σ is 0 (every reference day equal) it is replaced by max(1, √μ), the
 Poisson standard deviation of the level floored at one unit: 10 units every day then 11 is
@@ -25,8 +33,8 @@ scanned nor used as reference (a launch is not a spike).
 A day is reported when |z| ≥ min(z_threshold, low_threshold); ``kind`` is SPIKE (z > 0) or DROP
 (z < 0); ``severity``: HIGH when |z| ≥ 4 (and ≥ z_threshold), MEDIUM when z_threshold ≤ |z| < 4,
 LOW when low_threshold ≤ |z| < z_threshold (below the anomaly threshold, reported only when
-low_threshold < z_threshold). Boundaries are inclusive at the lower end: |z| = 3.0 is MEDIUM,
-|z| = 4.0 is HIGH.
+low_threshold < z_threshold). Boundaries are inclusive at the lower end: with z_threshold 3.0,
+|z| = 3.0 is MEDIUM; |z| = 4.0 is HIGH.
 
 Stock-outs (``unavailable``: days a product could not be sold, see :mod:`engine.history`) are
 not demand: they are neither scanned (a zero-sales day while out of stock is never a DROP) nor
@@ -50,6 +58,12 @@ HIGH_Z = 4.0
 MAD_TO_SIGMA = 1.4826
 #: Smallest robust scale in Anscombe units: the standard deviation of 2·√(X + 3/8) for Poisson X.
 MIN_ROOT_SCALE = 1.0
+#: Robust scale from the 90th percentile of the absolute residuals too (zero-inflated demand).
+TAIL_QUANTILE = 0.9
+#: 90th percentile of |N(0, 1)|: Φ⁻¹(0.95).
+TAIL_TO_SIGMA = 1.6448536269514722
+DEFAULT_MODE = "robust"
+DEFAULT_Z_THRESHOLD = 3.7
 ROBUST_MIN_WEEKS = 8
 ROBUST_MIN_REFERENCES = 4
 ZSCORE_MIN_REFERENCES = 7
@@ -134,7 +148,13 @@ def _robust_block(windows, values):
     middle = np.take_along_axis(residuals, np.maximum(n_residuals - 1, 0) // 2, axis=2)
     middle_high = np.take_along_axis(residuals, n_residuals // 2, axis=2)
     mad = np.where(n_residuals > 0, (middle + middle_high) / 2.0, 0.0)[..., 0]
-    scale = np.maximum(MAD_TO_SIGMA * mad, MIN_ROOT_SCALE)
+    position = TAIL_QUANTILE * np.maximum(n_residuals - 1, 0)
+    below = np.take_along_axis(residuals, np.floor(position).astype(int), axis=2)
+    above = np.take_along_axis(residuals, np.ceil(position).astype(int), axis=2)
+    with np.errstate(invalid="ignore"):  # inf - inf where fewer residuals than weeks x 7
+        tail = below + (position - np.floor(position)) * (above - below)
+    tail = np.where((n_residuals > 0) & np.isfinite(tail), tail, 0.0)[..., 0]
+    scale = np.maximum(np.maximum(MAD_TO_SIGMA * mad, tail / TAIL_TO_SIGMA), MIN_ROOT_SCALE)
     with np.errstate(invalid="ignore"):
         z = (values - center) / scale
     return expected, np.where(count[..., 0, 0] >= ROBUST_MIN_REFERENCES, z, np.nan)
@@ -153,9 +173,9 @@ def severity_labels(z, z_threshold=3.0, low_threshold=2.5):
 def detect_anomalies(
     history,
     window_days=30,
-    z_threshold=3.0,
+    z_threshold=DEFAULT_Z_THRESHOLD,
     low_threshold=2.5,
-    mode="zscore",
+    mode=DEFAULT_MODE,
     as_of=None,
     scan_days=30,
     unavailable=None,
@@ -165,10 +185,10 @@ def detect_anomalies(
     Args:
         history: DataFrame ``product_id, date, qty[, amount]``.
         window_days: reference window (days before the scanned day), default 30.
-        z_threshold: |z| from which a day is an anomaly (MEDIUM/HIGH), default 3.0.
+        z_threshold: |z| from which a day is an anomaly (MEDIUM/HIGH), default 3.7.
         low_threshold: |z| from which a day below ``z_threshold`` is reported as LOW, default
             2.5; set it ≥ ``z_threshold`` to report anomalies only.
-        mode: ``"zscore"`` or ``"robust"``.
+        mode: ``"robust"`` (default) or ``"zscore"``.
         as_of: last scanned day, default the last date in ``history``.
         scan_days: number of days scanned, ending at ``as_of``, default 30.
         unavailable: optional DataFrame ``product_id, date`` of the stock-out days.
