@@ -88,6 +88,18 @@ def to_day(value):
     return np.datetime64(stamp.date(), "D")
 
 
+def _ids_and_days(frame):
+    """``product_id`` (float64, NaN where unreadable) and ``date`` (datetime64[D], NaT where
+    unreadable; time zones dropped) of a frame's rows."""
+    products = pd.to_numeric(frame["product_id"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    dates = pd.to_datetime(frame["date"], errors="coerce")
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    return products, dates.to_numpy().astype("datetime64[D]")
+
+
 def _clean_rows(history):
     """Validate ``history`` and return its usable rows as numpy arrays.
 
@@ -102,13 +114,7 @@ def _clean_rows(history):
             "history is missing the column(s) %s; expected product_id, date, qty and optionally "
             "amount" % ", ".join(missing)
         )
-    products = pd.to_numeric(history["product_id"], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    dates = pd.to_datetime(history["date"], errors="coerce")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    days = dates.to_numpy().astype("datetime64[D]")
+    products, days = _ids_and_days(history)
     qty = pd.to_numeric(history["qty"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     keep = np.isfinite(products) & ~np.isnat(days) & np.isfinite(qty)
     dropped = int(len(keep) - np.count_nonzero(keep))
@@ -237,13 +243,7 @@ def censored_days(unavailable, product_ids, start, n_days):
     mask = np.zeros((len(product_ids), n_days), dtype=bool)
     if not len(unavailable) or not len(product_ids) or not n_days:
         return mask
-    products = pd.to_numeric(unavailable["product_id"], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    dates = pd.to_datetime(unavailable["date"], errors="coerce")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    day = dates.to_numpy().astype("datetime64[D]")
+    products, day = _ids_and_days(unavailable)
     keep = np.isfinite(products) & ~np.isnat(day)
     products, offset = products[keep].astype(np.int64), day[keep].astype(np.int64) - start
     row = np.minimum(np.searchsorted(product_ids, products), len(product_ids) - 1)
