@@ -46,6 +46,21 @@ def test_weekday_level_is_the_weighted_mean_of_earlier_same_weekdays():
     assert level[8] == pytest.approx(1.0)
 
 
+def test_centered_level_uses_the_weeks_around_but_not_after_the_next_origin():
+    qty = np.arange(30.0)[None, :]  # demand = day index: a trend a trailing level lags
+    usable = np.ones(qty.shape, dtype=bool)
+    usable[0, 14] = False
+    trailing = np.full(qty.shape, -1.0)
+    limit = demand_calendar._next_origin(30, [22])
+    level = demand_calendar.centered_level(qty, usable, trailing, limit)[0]
+    # Day 14 (not usable itself): days 0, 7 and 21 (28 is after the next origin, 22): 28 / 3.
+    # Day 10: days 3 and 17 (-4 before the matrix, 24 after the origin): 10.
+    assert level[14] == pytest.approx(28 / 3)
+    assert level[10] == pytest.approx(10.0)
+    # Day 25 (after the origin 22, before the end 30): 11, 18 (and 32, 39 outside) -> 14.5.
+    assert level[25] == pytest.approx(14.5)
+
+
 # --- stock-outs -----------------------------------------------------------------------------------
 
 
@@ -99,20 +114,22 @@ def test_holiday_factor_is_learnt_per_product_and_shrunk_to_the_pool():
     result = forecast_products(history, horizon_days=5, method="ses", holidays=holidays)
     # Pool (both products, one demand class of 2 products < 20 holidays: all products):
     # (4 x 5 + 4 x 30) / (4 x 10 + 4 x 30) = 140 / 160. Each product: (4 r + 2 pool) / 6.
+    # (Normal-day demand of a past holiday: the same weekday 1 and 2 weeks around it: 10, 30.)
     pool = 140 / 160
     factor_one = (4 * 0.5 + 2 * pool) / 6
-    factor_two = (4 * 1.0 + 2 * pool) / 6
     assert row_of(result, 1)["holiday_factor"] == pytest.approx(factor_one)
-    assert row_of(result, 2)["holiday_factor"] == pytest.approx(factor_two)
     assert row_of(result, 1)["holiday_effect"] == "reduced"
-    assert row_of(result, 2)["holiday_effect"] == "normal"
     assert row_of(result, 1)["holiday_days"] == 1
+    # Product 2 over its whole history: (4 x 1 + 2 x 140 / 160) / 6 = 0.958, "normal": no
+    # holiday effect, its holidays are left as they are (factor 1).
+    assert row_of(result, 2)["holiday_factor"] == 1.0
+    assert row_of(result, 2)["holiday_effect"] == "normal"
     # The past holidays are imputed (10 a day): SES forecasts 10, times the factor on the
     # holiday (the 2nd forecast day).
     np.testing.assert_allclose(
         lines_of(result, 1)["qty"], [10.0, 10.0 * factor_one, 10.0, 10.0, 10.0]
     )
-    np.testing.assert_allclose(lines_of(result, 2)["qty"][1], 30.0 * factor_two)
+    np.testing.assert_allclose(lines_of(result, 2)["qty"], 30.0)
 
 
 def test_a_closed_holiday_forecasts_zero_with_a_zero_interval():

@@ -325,7 +325,7 @@ class _Study:
         self.origins, self.tested = _fold_origins(n_days, horizon, folds)
         every = [*self.origins, n_days]
         self.calendar = Calendar.build(
-            qty, matrix.censored, self.dates, holidays, horizon, self.start
+            qty, matrix.censored, self.dates, holidays, horizon, self.start, every
         )
         self.fit = self.calendar.fit_qty()
         # Demand classes from the days before the first origin (no look-ahead in the backtest).
@@ -346,10 +346,8 @@ class _Study:
             self.capped[name] = capped
         days = np.arange(n_days)[None, :]
         unscored = (days < self.start[:, None]) | self.calendar.censored
-        if holidays is not None:
-            unscored_scale = unscored | self.calendar.past_holidays
-        else:
-            unscored_scale = unscored
+        # Holidays with an effect are not ordinary days: left out of the scales too.
+        unscored_scale = unscored | (self.calendar.irregular & self.calendar.past_holidays)
         observed = np.where(unscored, np.nan, qty)
         self.insample = np.where(unscored_scale, np.nan, qty)
         origins = np.array(self.origins, dtype=int).reshape(-1, 1)
@@ -916,8 +914,9 @@ def _explain(study, bands, holidays):
     level = np.nan_to_num(level)
     factors = {key: np.where(level > 0, value, np.nan) for key, value in factors.items()}
     closed = calendar.closed[final]
-    names = np.array(WEEKDAYS)
-    closed_names = np.array([",".join(names[row]) for row in closed], dtype=object)
+    patterns, which = np.unique(closed, axis=0, return_inverse=True)
+    labels = np.array([",".join(np.array(WEEKDAYS)[row]) for row in patterns], dtype=object)
+    closed_names = labels[which.ravel()]
     if holidays is None:
         holiday_factor = np.full(n_products, np.nan)
     else:
