@@ -269,3 +269,24 @@ def test_robust_scale_of_zero_inflated_demand_is_its_90th_percentile():
         (2 * math.sqrt(12.375) - 2 * math.sqrt(0.375)) / scale
     )
     assert result.iloc[0]["expected"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_day_the_whole_catalogue_sells_less_is_not_a_drop_of_each_product():
+    # 25 products selling 10 every day for 8 weeks; on the last day 24 of them sell 1 (a market
+    # factor of 1 / 10 = 0.1: the median ratio) and product 1 sells 30.
+    frames = []
+    for product_id in range(1, 26):
+        values = [10.0] * 56 + [30.0 if product_id == 1 else 1.0]
+        frames.append(history(values, product_id))
+    result = detect_anomalies(pd.concat(frames), scan_days=1)
+    # Only product 1 is abnormal: a spike against 10 x 0.1 = 1, z = a(30) - a(1) (constant
+    # references: MAD 0, scale floored at 1).
+    assert result["product_id"].tolist() == [1]
+    row = result.iloc[0]
+    assert row["kind"] == "SPIKE" and row["expected"] == pytest.approx(1.0)
+    assert row["z"] == pytest.approx(2 * math.sqrt(30.375) - 2 * math.sqrt(1.375))
+    # A product alone has no market: its day of 1 is a DROP against 10 (z = a(1) - a(10)).
+    alone = detect_anomalies(frames[1], scan_days=1)
+    assert alone["kind"].tolist() == ["DROP"]
+    assert alone.iloc[0]["expected"] == pytest.approx(10.0)
+    assert alone.iloc[0]["z"] == pytest.approx(2 * math.sqrt(1.375) - 2 * math.sqrt(10.375))
