@@ -656,9 +656,13 @@ class TotalCalibration:
     """
 
     def __init__(self, study, names, choice, bands, product_ids):
-        self.study, self.names, self.choice = study, names, choice
-        self.point, self.sigma, self.product_ids = bands.point, bands.sigma, product_ids
-        self.cap = study.cap[len(study.origins)]
+        final = len(study.origins)
+        self.choice, self.product_ids = choice, product_ids
+        self.point, self.sigma, self.cap = bands.point, bands.sigma, study.cap[final]
+        # Only the arrays the quantiles need: the study (every method's forecasts) is freed.
+        self.errors = study.chosen_errors(names, choice) if final else None
+        self.scale, self.valid, self.early = study.scale, study.valid, study.young
+        self.final_scale, self.young = study.final_scale, study.young_products(final)
 
     def total_quantile(self, days, level):
         """See :meth:`ForecastResult.total_quantile` (``days``, ``level``: arrays (P,))."""
@@ -674,19 +678,14 @@ class TotalCalibration:
         rows = np.arange(len(days))
         total = cumulative[rows, days - 1] if len(days) else np.zeros(0)
         quantile = np.full(len(days), np.nan)
-        study = self.study
         calibrated = ~np.isfinite(self.sigma)
-        if study.origins and calibrated.any():
-            errors = study.chosen_errors(self.names, self.choice)
-            final = len(study.origins)
-            folds = np.arange(final)
-            young = study.young_products(final)
+        if self.errors is not None and calibrated.any():
             for length in np.unique(days[calibrated]):
                 for probability in np.unique(level[calibrated & (days == length)]):
                     rows_now = calibrated & (days == length) & (level == probability)
-                    scaled = self._scaled_sum(errors, folds, young, int(length), probability)
+                    scaled = self._scaled_sum(int(length), probability)
                     quantile[rows_now] = total[rows_now] + scaled[rows_now] * np.nan_to_num(
-                        study.final_scale[rows_now]
+                        self.final_scale[rows_now]
                     )
         normal = ~np.isfinite(quantile)
         if normal.any():
@@ -704,10 +703,15 @@ class TotalCalibration:
             }
         )
 
-    def _scaled_sum(self, errors, folds, young, days, probability):
+    def _scaled_sum(self, days, probability):
         """(P,) scaled quantile of the ``days``-day error sums, pooled as the 95 % bands."""
-        study = self.study
-        valid, scale, early = study.valid[folds], study.scale[folds], study.young[folds]
+        errors, valid, scale, early, young = (
+            self.errors,
+            self.valid,
+            self.scale,
+            self.early,
+            self.young,
+        )
         result = intervals.sum_quantile(
             errors, scale, valid & ~early, days, probability, groups=self.choice
         )
