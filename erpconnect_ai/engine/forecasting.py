@@ -46,6 +46,7 @@ backtest sums of the first T days, not summed from the daily bounds.
 import math
 import numbers
 from dataclasses import replace
+from statistics import NormalDist
 from typing import NamedTuple
 
 import numpy as np
@@ -101,10 +102,40 @@ METRICS = ("mae", "smape", "mase", "rmsse", "bias")
 
 
 class ForecastResult(NamedTuple):
-    """Daily ``lines`` (``LINE_COLUMNS``) and one ``summary`` row per product."""
+    """Daily ``lines`` (``LINE_COLUMNS``), one ``summary`` row per product and the
+    ``calibration`` behind the intervals (:meth:`total_quantile`)."""
 
     lines: pd.DataFrame
     summary: pd.DataFrame
+    calibration: "TotalCalibration | None" = None
+
+    def total_quantile(self, days, level):
+        """Quantile at ``level`` of each product's total demand over its first ``days`` forecast
+        days: the calibrated distribution of the sum, as the 95 % bands of the totals but at any
+        probability and length (e.g. the demand over lead time + review period at a service
+        level).
+
+        Args:
+            days: whole number of days T (1 to the horizon), or one per product: an array
+                aligned with ``summary`` rows, or a Series indexed by ``product_id``.
+            level: probability in (0, 1), one for all or one per product (same forms).
+
+        Returns:
+            DataFrame ``product_id, days, level, total, quantile`` (one row per summary
+            product, in its order): ``total`` the sum of the first T daily forecasts,
+            ``quantile`` the level-quantile of the T-day demand (>= 0). See
+            :class:`TotalCalibration`.
+
+        Raises:
+            ValueError: days outside 1..horizon, a level outside (0, 1), or sizes that do not
+                match the summary.
+        """
+        if self.calibration is None:
+            return pd.DataFrame(columns=["product_id", "days", "level", "total", "quantile"])
+        ids = self.summary["product_id"].to_numpy()
+        return self.calibration.total_quantile(
+            _per_product(days, ids, "days"), _per_product(level, ids, "level")
+        )
 
 
 # --- arguments ------------------------------------------------------------------------------------
@@ -464,7 +495,9 @@ def forecast_products(history, horizon_days=30, method="auto", as_of=None, model
 
     lines = _lines(matrix, bands, methods_used)
     summary = _summary(history, matrix, study, names, choice, methods_used, bands, warnings)
-    return ForecastResult(lines, summary)
+    normal = np.full(n_products, method in CLASSIC_METHODS) | missing | young
+    calibration = TotalCalibration(study, names, choice, bands, normal, matrix.product_ids)
+    return ForecastResult(lines, summary, calibration)
 
 
 def _save_polynomial_models(matrix, qty, members, model_dir, horizon, warnings):
@@ -615,3 +648,87 @@ def _fold_mean(table):
     total = np.where(np.isfinite(table), table, 0.0).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+# --- totals at any level (ForecastResult.total_quantile) ------------------------------------------
+
+
+def _per_product(values, product_ids, name):
+    """``values`` as a float array aligned with ``product_ids``: a scalar, an array of the same
+    length, or a Series indexed by product id (every product must be in it)."""
+    if isinstance(values, pd.Series):
+        aligned = values.reindex(product_ids)
+        if aligned.isna().any():
+            raise ValueError("%s has no value for some products" % name)
+        return aligned.to_numpy(dtype=np.float64)
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 0:
+        return np.full(len(product_ids), float(array))
+    if array.shape != (len(product_ids),):
+        raise ValueError("%s must have one value per product (%d)" % (name, len(product_ids)))
+    return array
+
+
+class TotalCalibration:
+    """What :meth:`ForecastResult.total_quantile` needs: the final forecasts and the backtest
+    errors behind their intervals.
+
+    For a product whose interval comes from the backtest, the q-quantile of its T-day demand is
+    ``total_T + Q * s``: ``Q`` the q-quantile of the scaled sums of the first T backtest errors,
+    pooled as for the 95 % bands (:func:`engine.intervals.quantiles`, per chosen method), ``s``
+    the product's scale. For a ``point ± 1.96 σ`` interval (classic methods asked for by name,
+    young products, products without backtest errors) it is ``total_T + z_q σ sqrt(T)``.
+    Never below 0.
+    """
+
+    def __init__(self, study, names, choice, bands, normal, product_ids):
+        self.study, self.names, self.choice = study, names, choice
+        self.point, self.product_ids = bands.point, product_ids
+        self.sigma = np.where(normal, (bands.upper[:, 0] - bands.point[:, 0]) / Z_95, np.nan)
+
+    def total_quantile(self, days, level):
+        """See :meth:`ForecastResult.total_quantile` (``days``, ``level``: arrays (P,))."""
+        horizon = self.point.shape[1]
+        if not (np.isfinite(days).all() and (days == np.floor(days)).all()):
+            raise ValueError("days must be whole numbers")
+        if len(days) and (days.min() < 1 or days.max() > horizon):
+            raise ValueError("days must be from 1 to the forecast horizon (%d)" % horizon)
+        if not ((level > 0) & (level < 1)).all():
+            raise ValueError("level must be a probability strictly between 0 and 1")
+        days = days.astype(np.int64)
+        rows = np.arange(len(days))
+        total = np.cumsum(self.point, axis=1)[rows, days - 1] if len(days) else np.zeros(0)
+        quantile = np.full(len(days), np.nan)
+        study = self.study
+        calibrated = ~np.isfinite(self.sigma)
+        if study.origins and calibrated.any():
+            errors = study.chosen_errors(self.names, self.choice)
+            for length in np.unique(days[calibrated]):
+                for probability in np.unique(level[calibrated & (days == length)]):
+                    now = calibrated & (days == length) & (level == probability)
+                    # Two-sided level whose upper (or lower) bound is the wanted probability.
+                    upper = probability >= 0.5
+                    _daily, sums = intervals.quantiles(
+                        errors,
+                        study.scale,
+                        study.valid,
+                        groups=self.choice,
+                        level=abs(2 * probability - 1),
+                        totals=[int(length)],
+                    )
+                    scaled = sums[:, 1 if upper else 0, 0]
+                    quantile[now] = total[now] + scaled[now] * np.nan_to_num(study.final_scale[now])
+        normal = ~np.isfinite(quantile)
+        if normal.any():
+            z = np.array([NormalDist().inv_cdf(q) for q in level[normal]])
+            sigma = np.nan_to_num(self.sigma[normal])
+            quantile[normal] = total[normal] + z * sigma * np.sqrt(days[normal])
+        return pd.DataFrame(
+            {
+                "product_id": self.product_ids,
+                "days": days,
+                "level": level,
+                "total": total,
+                "quantile": np.maximum(quantile, 0.0),
+            }
+        )
