@@ -242,3 +242,17 @@ def test_holidays_and_unavailable_are_passed_when_the_forecast_accepts_them():
         else:
             with pytest.raises(ValueError, match="does not accept %s" % name):
                 forecast_options(**{name: days})
+
+
+def test_a_forecast_made_before_is_reused_in_batches():
+    history = pd.concat([constant_history((1,)), constant_history((2,), qty=3.0)])
+    batches = [
+        forecast_products(history[history.product_id == pid], horizon_days=30) for pid in (1, 2)
+    ]
+    frame = pd.DataFrame({"product_id": [2, 1, 3], "stock": 0.0, "lead_time_days": [5.0, 5.0, 5.0]})
+    result = plan_orders(history, frame, review_days=2, forecast=batches)
+    # P = 7 days: 3·7 = 21 and 2·7 = 14; product 3 is in no batch
+    assert list(result.reorder_point) == pytest.approx([21.0, 14.0, 0.0])
+    assert result.warning[2] == NO_HISTORY_WARNING
+    with pytest.raises(ValueError, match="horizon"):
+        plan_orders(history, frame, review_days=40, forecast=batches)

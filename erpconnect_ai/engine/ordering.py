@@ -96,7 +96,7 @@ PLAN_COLUMNS = [
     "method",
     "warning",
 ]
-NO_HISTORY_WARNING = "no sales history: nothing to protect, reorder point 0"
+NO_HISTORY_WARNING = "no forecast (no sales history): nothing to protect, reorder point 0"
 
 
 @dataclass
@@ -187,10 +187,11 @@ def forecast_options(holidays=None, unavailable=None):
 
 
 def protection_from_forecast(forecast, product_ids, days, levels):
-    """Protection demand of the items from a :class:`engine.ForecastResult`.
+    """Protection demand of the items from :class:`engine.ForecastResult` (one, or a list of
+    them for products forecast in batches; a product in several takes the last).
 
     Args:
-        forecast: result of :func:`engine.forecast_products` with a horizon ≥ ``ceil(days)``.
+        forecast: result(s) of :func:`engine.forecast_products` with a horizon ≥ ``ceil(days)``.
         product_ids, days, levels: arrays (N,): items, protection periods (days ≥ 0, may be
             fractional) and service levels.
 
@@ -198,17 +199,33 @@ def protection_from_forecast(forecast, product_ids, days, levels):
         ``(mean, quantile, known, method, warning)`` arrays (N,): the forecast's P-day total and
         its quantile at the level (fractional days interpolated, 0 days → 0), whether the item
         has a forecast (False → mean and quantile 0), the forecast method and warning.
+
+    Raises:
+        ValueError: a protection period longer than the forecast's horizon.
     """
     size = len(product_ids)
     mean, quantile = np.zeros(size), np.zeros(size)
     method = np.full(size, "", dtype=object)
     warning = np.full(size, "", dtype=object)
+    known = np.zeros(size, dtype=bool)
+    # A ForecastResult is itself a (named) tuple.
+    for result in [forecast] if hasattr(forecast, "summary") else forecast:
+        _fill_protection(
+            result, product_ids, days, levels, (mean, quantile, known, method, warning)
+        )
+    return mean, quantile, known, method, warning
+
+
+def _fill_protection(forecast, product_ids, days, levels, arrays):
+    """Fill ``arrays`` (mean, quantile, known, method, warning) for the items in ``forecast``."""
+    mean, quantile, known_items, method, warning = arrays
     summary = forecast.summary
     ids = summary["product_id"].to_numpy(dtype=np.int64)
     where = pd.Index(ids).get_indexer(product_ids)
     known = where >= 0
     if not known.any():
-        return mean, quantile, known, method, warning
+        return
+    known_items |= known
     rows = where[known]
     method[known] = summary["method"].to_numpy(dtype=object)[rows]
     warning[known] = summary["warning"].fillna("").to_numpy(dtype=object)[rows]
@@ -234,7 +251,6 @@ def protection_from_forecast(forecast, product_ids, days, levels):
         total_high = total_low + fraction * (total_high - total_low)
         quantile_high = quantile_low + fraction * (quantile_high - quantile_low)
     mean[known], quantile[known] = total_high, quantile_high
-    return mean, quantile, known, method, warning
 
 
 def intermittent_items(history, product_ids, as_of=None, lookback_days=INTERMITTENT_LOOKBACK_DAYS):
@@ -280,6 +296,7 @@ def plan_orders(
     unavailable=None,
     method="auto",
     *,
+    forecast=None,
     default_lead_time=DEFAULT_LEAD_TIME,
     watch_days=WATCH_DAYS,
     excess_days=EXCESS_DAYS,
@@ -301,6 +318,11 @@ def plan_orders(
             items without a known class use 0.95.
         holidays, unavailable: passed on to :func:`engine.forecast_products` when given.
         method: forecast method (``"auto"`` or one of ``engine.forecasting.METHOD_NAMES``).
+        forecast: optional :class:`engine.ForecastResult` of this history and ``as_of`` (or a
+            list of them, e.g. the batches of the analysis pipeline's forecast step) reused
+            instead of forecasting again (``method``, ``holidays``, ``unavailable`` are then not
+            used); its horizon must cover the longest protection period. Items it does not
+            forecast get a reorder point of 0 (said in ``warning``).
         default_lead_time: lead time of items without one (days, default 7).
         watch_days: coverage (days) up to which an item not to order now is ``WATCH`` (14).
         excess_days: days of demand above the order-up-to level before stock is ``EXCESS`` (30).
@@ -319,7 +341,8 @@ def plan_orders(
             ``lead_time_days``, duplicated or non-integer product ids; negative
             ``review_days``/``default_lead_time``/``watch_days``/``excess_days``; a service level
             outside (0, 1); an unknown forecast method; ``holidays``/``unavailable`` not
-            supported by the forecast; a malformed history.
+            supported by the forecast; a protection period beyond a given ``forecast``'s
+            horizon; a malformed history.
     """
     check_days(
         review_days=review_days,
@@ -332,13 +355,14 @@ def plan_orders(
     ids = cleaned.product_ids
     if not len(ids):
         return pd.DataFrame(columns=PLAN_COLUMNS)
-    forecast = forecast_products(
-        history,
-        horizon_days=forecast_horizon(cleaned.protection),
-        method=method,
-        as_of=as_of,
-        **options,
-    )
+    if forecast is None:
+        forecast = forecast_products(
+            history,
+            horizon_days=forecast_horizon(cleaned.protection),
+            method=method,
+            as_of=as_of,
+            **options,
+        )
     mean, quantile, known, methods, forecast_warning = protection_from_forecast(
         forecast, ids, cleaned.protection, cleaned.service
     )
