@@ -65,7 +65,7 @@ import pandas as pd
 
 from .baseline import baseline_arrays, moving_average_forecast
 from .forecasting import SCALE_DAYS, forecast_products
-from .history import daily_matrix, to_day
+from .history import DemandMatrix, daily_matrix, to_day
 from .intervals import error_scale
 from .methods import run_methods
 from .methods._common import first_sale
@@ -82,7 +82,7 @@ from .replenishment import (
     ADI_LIMIT,
     check_days,
     check_items,
-    demand_figures,
+    demand_statistics,
     item_column,
     order_quantity,
     replenishment,
@@ -278,17 +278,24 @@ class _ClassicPolicy:
         frame["incoming"] = 0.0
         if self.sigma is not None:
             window = self.qty[:, max(origin - INTERMITTENT_LOOKBACK_DAYS, 0) : origin]
-            figures = demand_figures(window)
+            statistics = _statistics(window)
             frame["demand_std"] = self.sigma[r]
-            frame["adi"] = figures["adi"]
-            frame["cv2"] = figures["cv2"]
+            frame["adi"] = statistics["adi"].to_numpy()
+            frame["cv2"] = statistics["cv2"].to_numpy()
         result = replenishment(frame, **self.options)
         return result["reorder_point"].to_numpy(), result["order_up_to"].to_numpy()
 
 
+def _statistics(window):
+    """:func:`engine.demand_statistics` of a P x D window of daily demand."""
+    n_items, n_days = window.shape
+    dates = pd.date_range("2000-01-01", periods=n_days, freq="D")
+    return demand_statistics(DemandMatrix(np.arange(n_items), dates, window))
+
+
 def _adi(window):
     """Average inter-demand interval of each row of a P x D window of daily demand (NaN: none)."""
-    return demand_figures(window)["adi"]
+    return _statistics(window)["adi"].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 # --- the replay -----------------------------------------------------------------------------------

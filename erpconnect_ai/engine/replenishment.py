@@ -403,12 +403,7 @@ def demand_statistics(matrix):
     Returns:
         DataFrame ``product_id, avg_daily_demand, demand_std, adi, cv2, demand_days``.
     """
-    return pd.DataFrame({"product_id": matrix.product_ids, **demand_figures(matrix.qty)})
-
-
-def demand_figures(qty):
-    """The columns of :func:`demand_statistics` (but ``product_id``) of a P x D demand array, as a
-    dict of arrays (P,)."""
+    qty = matrix.qty
     sold = qty > 0
     n_days = qty.shape[1]
     first = first_true(sold)
@@ -428,10 +423,13 @@ def demand_figures(qty):
         ) / np.maximum(demand_days, 1)
         cv2 = np.where(demand_days > 0, size_var / size_mean**2, np.nan)
         adi = np.where(demand_days > 0, days / np.maximum(demand_days, 1), np.nan)
-    return {
-        "avg_daily_demand": mean,
-        "demand_std": np.sqrt(variance),
-        "adi": adi,
-        "cv2": cv2,
-        "demand_days": demand_days,
-    }
+    return pd.DataFrame(
+        {
+            "product_id": matrix.product_ids,
+            "avg_daily_demand": mean,
+            "demand_std": np.sqrt(variance),
+            "adi": adi,
+            "cv2": cv2,
+            "demand_days": demand_days,
+        }
+    )
