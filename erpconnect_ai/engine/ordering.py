@@ -104,7 +104,6 @@ class OrderItems:
     """Items of :func:`plan_orders` cleaned into arrays (N,), with their warnings."""
 
     product_ids: np.ndarray
-    stock: np.ndarray
     position: np.ndarray
     lead: np.ndarray
     lead_std: np.ndarray
@@ -144,7 +143,6 @@ class OrderItems:
         min_qty, multiple, rounding = lot_sizes(items, notes)
         return cls(
             product_ids.to_numpy(dtype=np.int64),
-            stock,
             position,
             lead,
             lead_std,
