@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from engine import plan_orders, simulate_policy
-from engine.policy_replay import CLASS_COLUMNS, DECISION_COLUMNS, PRODUCT_COLUMNS
+from engine.policy_replay import (
+    CLASS_COLUMNS,
+    DECISION_COLUMNS,
+    PRODUCT_COLUMNS,
+    _refit_reviews,
+)
 from tools import generate_demand
 
 END = pd.Timestamp("2025-06-30")
@@ -172,3 +177,20 @@ def test_a_refit_review_decides_as_plan_orders_on_the_history_known_that_day():
     )
     assert list(review.order_up_to) == pytest.approx(list(plan.order_up_to))
     assert list(review.qty) == pytest.approx(list(plan.suggested_qty))
+
+
+@pytest.mark.parametrize(
+    ("review_days", "refit_days", "expected"),
+    [
+        # weekly reviews of a 365-day window (days 0..364): refits on days 0, 126, 252; day 364
+        # is due for the 91-day schedule but in the last 45.5 days
+        (7, 120, [0, 126, 252]),
+        (7, 91, [0, 91, 182, 273]),
+        (7, 7, list(range(0, 365, 7))),  # every review: the exact replay
+        (1, 400, [0]),
+    ],
+)
+def test_refit_schedule(review_days, refit_days, expected):
+    origins = list(range(0, 365, review_days))
+    refits = _refit_reviews(origins, review_days, refit_days, 364)
+    assert [origin for origin, refit in zip(origins, refits) if refit] == expected

@@ -27,11 +27,12 @@ few seconds per 1,000 products, too much for 52 or 365 reviews. The replay there
 
 * **refits** — a full :func:`engine.forecast_products` on the history known that day, exactly as
   :func:`engine.plan_orders` does — on the first review and then on the first review at least
-  ``refit_days`` days after the previous refit. A refit review's decisions are exactly those of
-  :func:`engine.plan_orders`. A refit fixes, until the next one, each item's forecast method and
-  the calibrated spread of its protection-period total in units of the item's error scale
-  (``(q_P − μ_P) / s``, ``s`` the in-sample MAE of the weekly naive forecast over the 91 days
-  before, :func:`engine.intervals.error_scale`).
+  ``refit_days`` (120) days after the previous refit, except in the last ``refit_days / 2`` days
+  of the window (a year of weekly reviews: 3 refits). A refit review's decisions are exactly
+  those of :func:`engine.plan_orders`. A refit fixes, until the next one, each item's forecast
+  method and the calibrated spread of its protection-period total in units of the item's error
+  scale (``(q_P − μ_P) / s``, ``s`` the in-sample MAE of the weekly naive forecast over the 91
+  days before, :func:`engine.intervals.error_scale`).
 * **updates** at every other review: each item's point forecast by its chosen method at that day
   (:func:`engine.methods.run_methods`, all review days of the window in one pass over the
   history: the same recursions and parameter choice as a refit that day; the gradient-boosting
@@ -91,7 +92,7 @@ from .replenishment import (
 
 POLICIES = ("plan", "classic")
 WINDOW_DAYS = 365
-REFIT_DAYS = 91
+REFIT_DAYS = 120
 #: Methods fitted on all products together: run on the whole catalogue in the update pass.
 GLOBAL_METHODS = ("gbm",)
 #: The classic pipeline's demand spread: the 95 % interval of the first week's total.
@@ -367,7 +368,8 @@ def simulate_policy(
         holidays, unavailable: passed to the refits' :func:`engine.forecast_products`.
         classic: keyword arguments of :func:`engine.replenishment` for ``policy="classic"``
             (default ``{"mode": "service"}``: the pipeline before issue 12).
-        refit_days: days between two full forecasts (default 91; ≤ ``review_days``: every review).
+        refit_days: days between two full forecasts (default 120; ≤ ``review_days``: every
+            review).
         random_lead_times: draw each order's lead time (normal, σ ``lead_time_std``).
         seed: seed of the lead-time draws.
         default_lead_time: lead time of items without one.
@@ -395,12 +397,7 @@ def simulate_policy(
     order = np.searchsorted(matrix.product_ids, ids)
     matrix = replace(matrix, product_ids=ids, qty=matrix.qty[order], revenue=None)
     origins = list(range(first, last + 1, review_days))
-    steps = np.arange(len(origins))
-    refits = np.zeros(len(origins), dtype=bool)
-    last_refit = None
-    for r, origin in zip(steps, origins):
-        if last_refit is None or origin - last_refit >= max(refit_days, 1):
-            refits[r], last_refit = True, origin
+    refits = _refit_reviews(origins, review_days, refit_days, last)
     forecasts = _ReviewForecasts(history, matrix, origins, refits, method, options)
     if policy == "plan":
         decide = _PlanPolicy(forecasts, cleaned, matrix.qty, origins)
@@ -430,6 +427,20 @@ def simulate_policy(
     }
     classes = _class_table(products, cleaned, info["days"])
     return PolicyReplay(products, classes, decisions, info)
+
+
+def _refit_reviews(origins, review_days, refit_days, last):
+    """Which reviews refit (bool array): the first, then the first one at least ``refit_days``
+    after the previous refit, unless it is in the last ``refit_days / 2`` days of the window
+    (every review when ``refit_days ≤ review_days``)."""
+    refits = np.zeros(len(origins), dtype=bool)
+    last_refit = None
+    for r, origin in enumerate(origins):
+        due = last_refit is None or origin - last_refit >= refit_days
+        late = refit_days > review_days and last - origin < refit_days / 2
+        if due and not (late and last_refit is not None):
+            refits[r], last_refit = True, origin
+    return refits
 
 
 def _simulate(demand, origins, first, decide, cleaned, rng, random_lead_times):
