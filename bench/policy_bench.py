@@ -25,7 +25,7 @@ For each catalogue:
 
 ``--exact N`` adds, on N products of the first seed, the replay with a full forecast at every
 review (``refit_days=7``: the decisions of ``plan_orders`` exactly) against the default replay
-(full forecast every 120 days, updated forecasts in between), and the exact replay with another
+(full forecast every 91 days, updated forecasts in between), and the exact replay with another
 random sample of the gradient-boosting training rows (``boosting.SEED = 1``): the noise floor of
 the exact decisions themselves.
 
@@ -253,7 +253,7 @@ def bench_exact(history, items, size):
     print("\n== exact vs updated forecasts: %d products, weekly reviews" % size)
     runs = {}
     for label, refit_days, seed in (
-        ("default (full forecast every 120 days)", 120, 0),
+        ("default (full forecast every 91 days)", 91, 0),
         ("exact (full forecast every review)", 7, 0),
         ("exact, other gbm training sample", 7, 1),
     ):

@@ -27,8 +27,8 @@ few seconds per 1,000 products, too much for 52 or 365 reviews. The replay there
 
 * **refits** — a full :func:`engine.forecast_products` on the history known that day, exactly as
   :func:`engine.plan_orders` does — on the first review and then on the first review at least
-  ``refit_days`` (120) days after the previous refit, except in the last ``refit_days / 2`` days
-  of the window (a year of weekly reviews: 3 refits). A refit review's decisions are exactly
+  ``refit_days`` (91) days after the previous refit, except in the last ``refit_days / 2`` days
+  of the window (a year of weekly reviews: 4 refits). A refit review's decisions are exactly
   those of :func:`engine.plan_orders`. A refit fixes, until the next one, each item's forecast
   method and the calibrated spread of its protection-period total in units of the item's error
   scale (``(q_P − μ_P) / s``, ``s`` the in-sample MAE of the weekly naive forecast over the 91
@@ -92,7 +92,7 @@ from .replenishment import (
 
 POLICIES = ("plan", "classic")
 WINDOW_DAYS = 365
-REFIT_DAYS = 120
+REFIT_DAYS = 91
 #: Methods fitted on all products together: run on the whole catalogue in the update pass.
 GLOBAL_METHODS = ("gbm",)
 #: The classic pipeline's demand spread: the 95 % interval of the first week's total.
@@ -368,7 +368,7 @@ def simulate_policy(
         holidays, unavailable: passed to the refits' :func:`engine.forecast_products`.
         classic: keyword arguments of :func:`engine.replenishment` for ``policy="classic"``
             (default ``{"mode": "service"}``: the pipeline before issue 12).
-        refit_days: days between two full forecasts (default 120; ≤ ``review_days``: every
+        refit_days: days between two full forecasts (default 91; ≤ ``review_days``: every
             review).
         random_lead_times: draw each order's lead time (normal, σ ``lead_time_std``).
         seed: seed of the lead-time draws.
