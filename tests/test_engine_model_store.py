@@ -3,6 +3,8 @@
 import hashlib
 import io
 import json
+import os
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -96,23 +98,25 @@ def test_damaged_or_incompatible_files_give_a_reason_not_an_exception(
 
 
 class _Tripwire:
-    """Unpickling this object records a call: proves a file was (or was not) unpickled."""
+    """Unpickling this object creates the directory ``path``: proves a file was (or was not)
+    unpickled. (A callable of the test module would be pickled with a copy of its state.)"""
 
-    calls = []
+    def __init__(self, path):
+        self.path = str(path)
 
     def __reduce__(self):
-        return (_Tripwire.calls.append, ("unpickled",))
+        return (os.mkdir, (self.path,))
 
 
 def test_checksum_is_verified_before_unpickling(tmp_path, pipeline):
     model_store.save_model(tmp_path, 1, pipeline)
     buffer = io.BytesIO()
-    joblib.dump(_Tripwire(), buffer)
+    marker = tmp_path / "unpickled"
+    joblib.dump(_Tripwire(marker), buffer)
     (tmp_path / "product_1.joblib").write_bytes(buffer.getvalue())  # sidecar no longer matches
-    _Tripwire.calls.clear()
     result = model_store.load_model(tmp_path, 1)
     assert result.reason.startswith(("checksum mismatch", "truncated", "size mismatch"))
-    assert _Tripwire.calls == []
+    assert not marker.exists()
 
 
 def test_valid_checksum_but_garbage_payload(tmp_path):
@@ -152,3 +156,76 @@ def test_product_id_must_be_an_integer(tmp_path):
     with pytest.raises(ValueError):
         model_store.model_path(tmp_path, 1.5)
     assert model_store.load_model(tmp_path, 1.5).reason.startswith("invalid product id")
+
+
+# -- checksums kept by the caller (the database) ---------------------------------------------------
+def plant(directory, product_id, payload_object):
+    """A model file and a sidecar that matches it, as anyone who can write there can make."""
+    buffer = io.BytesIO()
+    joblib.dump(payload_object, buffer)
+    payload = buffer.getvalue()
+    model_store.save_model(directory, 99, 1.0)  # a valid sidecar to copy
+    header = json.loads(sidecar(directory, 99).read_text())
+    header.update(
+        product_id=product_id, size=len(payload), sha256=hashlib.sha256(payload).hexdigest()
+    )
+    (directory / ("product_%d.joblib" % product_id)).write_bytes(payload)
+    sidecar(directory, product_id).write_text(json.dumps(header))
+
+
+def test_model_directory_records_what_it_saves(tmp_path, pipeline):
+    directory = model_store.ModelDirectory(tmp_path, {})
+    assert model_store.save_model(directory, 1, pipeline, {"as_of": "2024-01-31"}) == ""
+    # the checksum to record is the sha256 of the sidecar's bytes
+    expected = hashlib.sha256(sidecar(tmp_path).read_bytes()).hexdigest()
+    assert directory.written == {1: expected}
+    assert model_store.file_checksum(tmp_path, 1) == expected
+    reloaded = model_store.ModelDirectory(tmp_path, {1: expected})
+    loaded = model_store.load_model(reloaded, 1)
+    assert (loaded.reason, loaded.metadata) == ("", {"as_of": "2024-01-31"})
+    assert loaded.model.predict([[1.0]])[0] == pytest.approx(5.0)
+
+
+def test_a_file_nobody_recorded_is_not_loaded(tmp_path):
+    # A consistent pair planted in the directory: a plain path would trust it...
+    marker = tmp_path / "unpickled"
+    plant(tmp_path, 3, _Tripwire(marker))
+    assert model_store.load_model(tmp_path, 3).reason == ""
+    assert marker.exists()
+    marker.rmdir()
+    # ...the directory of the database's checksums treats it as no model at all.
+    result = model_store.load_model(model_store.ModelDirectory(tmp_path, {}), 3)
+    assert (result.model, result.reason) == (None, model_store.MISSING)
+    assert not marker.exists()
+
+
+def test_a_replaced_file_does_not_match_its_recorded_checksum(tmp_path, pipeline):
+    directory = model_store.ModelDirectory(tmp_path, {})
+    model_store.save_model(directory, 3, pipeline)
+    recorded = dict(directory.written)
+    marker = tmp_path / "unpickled"
+    plant(tmp_path, 3, _Tripwire(marker))
+    result = model_store.load_model(model_store.ModelDirectory(tmp_path, recorded), 3)
+    assert (result.model, result.reason) == (None, "checksum mismatch (not the file saved)")
+    assert not marker.exists()
+
+
+def test_model_directory_is_a_path(tmp_path):
+    directory = model_store.ModelDirectory(tmp_path / "models", {"7": "ab"})
+    assert Path(directory) == tmp_path / "models"
+    assert directory.checksums == {7: "ab"}
+    assert model_store.model_path(directory, 7) == tmp_path / "models" / "product_7.joblib"
+
+
+def test_remove_leftovers_deletes_temporary_files_only(tmp_path, pipeline):
+    model_store.save_model(tmp_path, 1, pipeline)
+    (tmp_path / ".product_1.joblib.abc123.tmp").write_bytes(b"half")
+    (tmp_path / ".product_2.joblib.json.x.tmp").write_bytes(b"half")
+    (tmp_path / "notes.tmp").write_text("not ours")
+    assert model_store.remove_leftovers(tmp_path) == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "notes.tmp",
+        "product_1.joblib",
+        "product_1.joblib.json",
+    ]
+    assert model_store.remove_leftovers(tmp_path / "missing") == 0

@@ -1,6 +1,5 @@
 """engine.plan_orders: orders from the forecast of the protection period (issue 12)."""
 
-import inspect
 import math
 
 import numpy as np
@@ -232,16 +231,19 @@ def test_wrong_arguments_raise_value_error(arguments, message):
         plan_orders(constant_history(), **call)
 
 
-def test_holidays_and_unavailable_are_passed_when_the_forecast_accepts_them():
-    accepted = inspect.signature(forecast_products).parameters
-    days = pd.DataFrame({"date": [pd.Timestamp("2025-12-25")]})
+def test_stock_out_days_are_not_demand():
+    # 2 a day, but nothing sold in the last 10 days because the shelf was empty: with those days
+    # given as unavailable the forecast leaves them out, P = 5 + 3 → 2·8 = 16
+    history = constant_history()
+    history.loc[history.index[-10:], "qty"] = 0.0
+    unavailable = pd.DataFrame({"product_id": 1, "date": history.date.iloc[-10:]})
+    frame = items(lead_time_days=5.0)
+    censored = one(history, frame, review_days=3, unavailable=unavailable, holidays=[])
+    assert censored.protection_demand == pytest.approx(16.0)
+    assert censored.reorder_point == pytest.approx(16.0)
+    assert one(history, frame, review_days=3).protection_demand < 16.0
     assert forecast_options() == {}
-    for name in ("holidays", "unavailable"):
-        if name in accepted:
-            assert forecast_options(**{name: days}) == {name: days}
-        else:
-            with pytest.raises(ValueError, match="does not accept %s" % name):
-                forecast_options(**{name: days})
+    assert forecast_options(unavailable=unavailable) == {"unavailable": unavailable}
 
 
 def test_a_forecast_made_before_is_reused_in_batches():

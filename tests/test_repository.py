@@ -143,3 +143,32 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "tests/run" in readme
     assert re.search(r"^exec tests/run$", ci, re.M)
+
+
+@pytest.mark.parametrize(
+    ("ci", "exit_code", "last_line"),
+    [("true", 1, "0 passed, 1 failed"), ("", 0, "0 passed, 0 failed")],
+)
+def test_run_without_odoo_fails_in_ci(tmp_path, ci, exit_code, last_line):
+    """tests/run without an Odoo: a loud note locally, a failure saying why with CI set."""
+    tools = tmp_path / "tools" / "bin"
+    tools.mkdir(parents=True)
+    for tool in ("pytest", "pylint"):  # present, never called: only the Odoo part runs
+        (tools / tool).write_text("#!/bin/sh\nexit 99\n")
+        (tools / tool).chmod(0o755)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "TMPDIR": str(tmp_path),
+        "CI": ci,
+        "ODOO_PATH": str(tmp_path / "no-odoo"),
+        "ERPCONNECT_TEST_PARTS": "odoo",
+        "ERPCONNECT_TOOLS_VENV": str(tools.parent),
+    }
+    result = subprocess.run(
+        [str(ROOT / "tests" / "run")], env=env, capture_output=True, text=True, timeout=60
+    )
+    lines = result.stdout.strip().splitlines()
+    assert (result.returncode, lines[-1]) == (exit_code, last_line), result.stdout
+    assert "ODOO TESTS NOT RUN: no Odoo 18 source tree at %s" % env["ODOO_PATH"] in result.stdout
+    assert ("CI needs them" in result.stdout) == bool(ci)

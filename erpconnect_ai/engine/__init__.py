@@ -5,6 +5,7 @@ products at once on a products × days matrix.
 """
 
 from . import metrics, model_store
+from .accuracy import score_forecasts
 from .anomalies import detect_anomalies
 from .baseline import demand_baseline, moving_average_forecast
 from .forecasting import ForecastResult, backtest, forecast, forecast_products
@@ -14,3 +15,4 @@ from .policy_replay import PolicyReplay, simulate_policy
 from .polynomial import PolynomialForecast, polynomial_forecast
 from .replenishment import demand_statistics, order_quantity, replenishment
 from .segmentation import segment_abc_xyz
+from .stockouts import lost_sales

@@ -17,7 +17,16 @@ KPI kinds:
 - ``window``: events in a fixed window (7 or 30 days) ending at the bucket end.
 
 A value is ``nan`` when there is no data (a ratio over zero, no stock rule, no analysis run);
-:func:`format_value` turns it into ``None``.
+:func:`format_value` turns it into ``None``. A bucket that ends before the data a KPI reads
+begins has no data either, rather than a 0 (:func:`no_data_buckets`): before the company's
+first confirmed order for the sales KPIs, before its first done stock move for the stock KPIs,
+before its first product was created for the product counts (a company without any has plain
+zeros). The anomaly counts have no data for a window the analysis did not scan in full
+(:func:`scan_covered`).
+
+Changes (:func:`summarize`): ``change`` is value − previous, in percentage points for the KPIs
+that are percentages (``unit`` "percent"), whose relative change (``change_pct``) means nothing
+and is ``None``.
 """
 
 import datetime
@@ -51,6 +60,9 @@ DEAD_STOCK_DAYS = 90
 OVERSTOCK_COVER_DAYS = 180
 #: Largest period accepted, in days (10 years).
 MAX_DAYS = 3660
+#: Catalogue sources read from the confirmed orders and their lines: no data before the
+#: company's first confirmed order (``KpiData.orders_since``).
+ORDER_SOURCES = frozenset({"orders", "sales", "sold_products", "sales_daily"})
 
 
 @dataclass(frozen=True)
@@ -578,10 +590,17 @@ def format_value(unit, value):
 
 
 def summarize(unit, values, index=-1):
-    """``{value, previous, change, change_pct, no_data}`` of bucket ``index`` vs the one before."""
+    """``{value, previous, change, change_pct, no_data}`` of bucket ``index`` vs the one before.
+
+    ``previous`` is ``None`` when the bucket before has no data (then no change either). For a
+    percentage (``unit`` "percent") ``change`` is in percentage points and ``change_pct`` is
+    ``None``: a margin going from 40 % to 44 % changed by 4 points, not by 10 %.
+    """
     value = format_value(unit, values[index])
     previous = format_value(unit, values[index - 1]) if len(values) > 1 else None
     delta, delta_pct = change(value, previous)
+    if unit == "percent":
+        delta_pct = None
     return {
         "value": value,
         "previous": previous,
@@ -639,6 +658,38 @@ def interval_bounds(today, days, interval):
     if bounds[-1] != end:
         bounds.append(end)
     return bounds
+
+
+def scan_covered(scan_ends, scan_days, end_days, window):
+    """Whether the window ``[end − window, end)`` of each end was scanned in full.
+
+    ``scan_ends`` are the last days of the scans (the analysis runs' "data up to" day), each
+    scan covering its ``scan_days`` days up to and including that day; all days are ordinals.
+    Days after the last scan are not scanned yet: a window is judged up to that day (today's
+    window is complete once yesterday was scanned). A window wholly after the last scan, or
+    without any scan, is not covered. Returns a bool array like ``end_days``.
+    """
+    ends = np.asarray(end_days, dtype=np.int64)
+    covered = np.zeros(ends.shape, dtype=bool)
+    scans = sorted({int(day) for day in scan_ends})
+    if not scans:
+        return covered
+    # merge the scanned ranges [last − scan_days + 1, last] into disjoint runs of days
+    starts, stops = [], []
+    for last in scans:
+        first = last - int(scan_days) + 1
+        if stops and first <= stops[-1] + 1:
+            stops[-1] = max(stops[-1], last)
+        else:
+            starts.append(first)
+            stops.append(last)
+    starts, stops = np.array(starts), np.array(stops)
+    window_first = ends - int(window)
+    window_last = np.minimum(ends - 1, scans[-1])
+    run = np.searchsorted(starts, window_first, "right") - 1
+    inside = run >= 0
+    covered[inside] = stops[run[inside]] >= window_last[inside]
+    return covered & (window_last >= window_first)
 
 
 def window_counts(event_days, end_days, window):
@@ -745,10 +796,16 @@ class KpiData:
       column after the last bound), ``customer_moves`` (P × B, quantity delivered to customers
       net of returns), ``trailing_qty`` and ``trailing_lines`` (P × B, quantity and lines sold in
       the ``DEAD_STOCK_DAYS`` before each bucket end);
-    - per bucket end (B,): ``anomalies_7d, anomalies_30d, forecast_accuracy_smape,
-      forecast_accuracy_mase, trained_models, last_training`` (a day ordinal);
+    - per bucket end (B,): ``anomalies_7d, anomalies_30d`` (``nan`` where the window was not
+      scanned in full, :func:`scan_covered`), ``forecast_accuracy_smape`` (mean backtest sMAPE
+      as the forecasts store it, a fraction 0–2; the KPI is in %), ``forecast_accuracy_mase,
+      trained_models, last_training`` (a day ordinal);
     - per bucket (B,), replenishment suggestions by creation: ``suggestions,
-      suggestions_applied``.
+      suggestions_applied``;
+    - where the data begins (:func:`no_data_buckets`): ``bucket_end`` (B,), the day ordinal of
+      each bucket's exclusive end; ``orders_since`` and ``stock_since``, the day ordinals of the
+      company's first confirmed order and first done stock move (``nan``, the default, when
+      there is none or it is not loaded: no bucket is cut).
     """
 
     #: Per bucket or bucket end (B,); ``nan`` until loaded.
@@ -764,7 +821,10 @@ class KpiData:
         "last_training",
         "suggestions",
         "suggestions_applied",
+        "bucket_end",
     )
+    #: Day ordinals where data begins (scalars); ``nan`` until loaded.
+    SINCE_FIELDS = ("orders_since", "stock_since")
     #: Per product (P,) or product and bucket; empty until loaded.
     PRODUCT_FIELDS = (
         "product_active",
@@ -782,12 +842,14 @@ class KpiData:
         "trailing_qty",
         "trailing_lines",
     )
-    FIELDS = BUCKET_FIELDS + PRODUCT_FIELDS
+    FIELDS = BUCKET_FIELDS + SINCE_FIELDS + PRODUCT_FIELDS
 
     def __init__(self, bucket_days, **arrays):
         self.bucket_days = np.asarray(bucket_days, dtype=np.float64)
         for name in self.BUCKET_FIELDS:
             setattr(self, name, np.full(self.bucket_days.shape, np.nan))
+        for name in self.SINCE_FIELDS:
+            setattr(self, name, np.float64(np.nan))
         for name in self.PRODUCT_FIELDS:
             setattr(self, name, np.zeros(0))
         self.update(**arrays)
@@ -921,7 +983,9 @@ def _delivery_kpis(data):
 
 def _ai_kpis(data):
     return {
-        "forecast_accuracy_smape": np.asarray(data.forecast_accuracy_smape, dtype=np.float64),
+        # stored as a fraction (0–2), shown in % like the catalogue says
+        "forecast_accuracy_smape": np.asarray(data.forecast_accuracy_smape, dtype=np.float64)
+        * 100.0,
         "forecast_accuracy_mase": np.asarray(data.forecast_accuracy_mase, dtype=np.float64),
         "trained_model_count": np.asarray(data.trained_models, dtype=np.float64),
         "last_training_date": np.asarray(data.last_training, dtype=np.float64),
@@ -956,7 +1020,39 @@ def compute_kpis(data, codes=None):
     if sources & {"runs", "anomalies", "suggestions"}:
         results.update(_ai_kpis(data))
     missing = np.full(bucket_count, np.nan)
-    return {code: _fit(results.get(code, missing), bucket_count) for code in codes}
+    values = {}
+    for code in codes:
+        value = _fit(results.get(code, missing), bucket_count)
+        values[code] = np.where(no_data_buckets(data, KPI_BY_CODE[code].sources), np.nan, value)
+    return values
+
+
+def no_data_buckets(data, sources):
+    """Buckets (bool array of B) that end before the data of one of ``sources`` begins.
+
+    Sales sources (:data:`ORDER_SOURCES`) begin with the company's first confirmed order
+    (``data.orders_since``), ``stock`` with its first done stock move (``data.stock_since``),
+    ``products`` with the creation of its first product (``product_created_bucket``). A company
+    without any such record has nothing to begin with: its figures are plain zeros (an empty
+    company shows 0 revenue, 0 products), and so are those of a bucket whose end is unknown
+    (``bucket_end`` or the first day not loaded).
+    """
+    bucket_count = len(data.bucket_days)
+    ends = np.asarray(data.bucket_end, dtype=np.float64)
+    cut = np.zeros(bucket_count, dtype=bool)
+    firsts = []
+    if ORDER_SOURCES.intersection(sources):
+        firsts.append(data.orders_since)
+    if "stock" in sources:
+        firsts.append(data.stock_since)
+    for first in firsts:
+        if np.isfinite(first):
+            cut |= ends <= first  # nan ends compare False
+    if "products" in sources:
+        created = np.asarray(data.product_created_bucket, dtype=np.float64)
+        if created.size:
+            cut |= np.arange(bucket_count) < created.min()
+    return cut
 
 
 def _fit(values, bucket_count):

@@ -43,7 +43,6 @@ order); an item without sales history gets a reorder point of 0; a negative ``le
 (730 days) is cut to it.
 """
 
-import inspect
 import math
 from dataclasses import dataclass
 
@@ -168,20 +167,12 @@ def forecast_horizon(protection):
 
 
 def forecast_options(holidays=None, unavailable=None):
-    """Keyword arguments for :func:`engine.forecast_products`: the given ones (not None).
-
-    Raises ValueError when this engine's forecast does not accept one of them.
-    """
-    options = {
+    """Keyword arguments for :func:`engine.forecast_products`: the given ones (not None)."""
+    return {
         name: value
         for name, value in (("holidays", holidays), ("unavailable", unavailable))
         if value is not None
     }
-    accepted = inspect.signature(forecast_products).parameters
-    unknown = [name for name in options if name not in accepted]
-    if unknown:
-        raise ValueError("this engine's forecast does not accept %s" % ", ".join(unknown))
-    return options
 
 
 def protection_from_forecast(forecast, product_ids, days, levels):
@@ -251,11 +242,18 @@ def _fill_protection(forecast, product_ids, days, levels, arrays):
     mean[known], quantile[known] = total_high, quantile_high
 
 
-def intermittent_items(history, product_ids, as_of=None, lookback_days=INTERMITTENT_LOOKBACK_DAYS):
+def intermittent_items(
+    history, product_ids, as_of=None, unavailable=None, lookback_days=INTERMITTENT_LOOKBACK_DAYS
+):
     """Whether each item (array of product ids) has an average inter-demand interval above 1.32
-    days (intermittent or lumpy demand) over the last ``lookback_days`` up to ``as_of``."""
+    days (intermittent or lumpy demand) over the last ``lookback_days`` up to ``as_of``, the
+    ``unavailable`` (stock-out) days left out."""
     matrix = daily_matrix(
-        history, as_of=as_of, lookback_days=lookback_days, product_ids=product_ids
+        history,
+        as_of=as_of,
+        lookback_days=lookback_days,
+        product_ids=product_ids,
+        unavailable=unavailable,
     )
     adi = demand_statistics(matrix).set_index("product_id")["adi"].reindex(product_ids)
     return adi.to_numpy(dtype=np.float64, na_value=np.nan) > ADI_LIMIT
@@ -314,7 +312,9 @@ def plan_orders(
         review_days: days between two decisions (default 0: decided continuously).
         service_levels: dict ABC class → probability, default ``{"A": .98, "B": .95, "C": .90}``;
             items without a known class use 0.95.
-        holidays, unavailable: passed on to :func:`engine.forecast_products` when given.
+        holidays, unavailable: passed on to :func:`engine.forecast_products` when given
+            (holidays: dates; unavailable: DataFrame ``product_id, date`` of stock-out days,
+            also left out of the intermittency figure ADI).
         method: forecast method (``"auto"`` or one of ``engine.forecasting.METHOD_NAMES``).
         forecast: optional :class:`engine.ForecastResult` of this history and ``as_of`` (or a
             list of them, e.g. the batches of the analysis pipeline's forecast step) reused
@@ -338,9 +338,8 @@ def plan_orders(
         ValueError: ``items`` not a DataFrame or without ``product_id``, ``stock``,
             ``lead_time_days``, duplicated or non-integer product ids; negative
             ``review_days``/``default_lead_time``/``watch_days``/``excess_days``; a service level
-            outside (0, 1); an unknown forecast method; ``holidays``/``unavailable`` not
-            supported by the forecast; a protection period beyond a given ``forecast``'s
-            horizon; a malformed history.
+            outside (0, 1); an unknown forecast method; a malformed history, ``holidays`` or
+            ``unavailable``; a protection period beyond a given ``forecast``'s horizon.
     """
     check_days(
         review_days=review_days,
@@ -366,7 +365,7 @@ def plan_orders(
     )
     cleaned.notes.flag(~known, NO_HISTORY_WARNING)
     cleaned.notes.add(forecast_warning)
-    intermittent = intermittent_items(history, ids, as_of) & known
+    intermittent = intermittent_items(history, ids, as_of, unavailable) & known
     daily, safety, reorder = plan_levels(
         mean, quantile, cleaned.protection, cleaned.lead_std, cleaned.z, intermittent
     )

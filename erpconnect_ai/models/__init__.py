@@ -6,6 +6,7 @@ from . import erpconnect_run
 from . import erpconnect_run_step
 from . import erpconnect_forecast
 from . import erpconnect_forecast_line
+from . import erpconnect_model_file
 from . import res_company
 from . import res_config_settings
 from . import erpconnect_sample_history

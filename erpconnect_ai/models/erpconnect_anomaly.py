@@ -34,6 +34,8 @@ class ErpconnectAnomaly(models.Model):
     _inherit = ["erpconnect.result.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    # People write the explanation; state changes go through the actions.
+    _erpconnect_user_fields = ("note",)
 
     # Not required, and kept when old runs are cleaned up: an anomaly carries what people wrote.
     run_id = fields.Many2one(
@@ -103,9 +105,13 @@ class ErpconnectAnomaly(models.Model):
     # ------------------------------------------------------------------ actions (Managers)
 
     def action_acknowledge(self):
-        """Mark the anomalies acknowledged and close their open activities."""
+        """Mark the anomalies acknowledged and close their open activities.
+
+        :raises UserError: an anomaly is not current (staged by a running analysis)
+        """
         self.check_access("write")
-        self.write({"state": "acknowledged"})
+        self._check_current()
+        self.sudo().write({"state": "acknowledged"})
         self._close_activities(self.env._("Acknowledged"))
         return True
 
@@ -115,9 +121,10 @@ class ErpconnectAnomaly(models.Model):
 
         :param str note: explanation written on every anomaly of ``self``; optional when each
             anomaly already has a note.
-        :raises UserError: when an anomaly would stay without explanation.
+        :raises UserError: when an anomaly would stay without explanation, or is not current.
         """
         self.check_access("write")
+        self._check_current()
         if note is not None and not isinstance(note, str):
             raise ValidationError(self.env._("note must be a text."))
         if note and note.strip():
@@ -130,7 +137,7 @@ class ErpconnectAnomaly(models.Model):
                     list="\n".join("- %s" % name for name in unexplained.mapped("display_name")),
                 )
             )
-        self.write({"state": "explained"})
+        self.sudo().write({"state": "explained"})
         self._close_activities(self.env._("Explained"))
         return True
 

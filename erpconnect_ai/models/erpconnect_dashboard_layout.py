@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 # Panels the dashboard can show, in their default order. The KPI cards row is not a panel: it is
 # the ``kpis`` list of the layout.
@@ -19,10 +19,10 @@ VIEWER_DEFAULT = {
     "kpis": [
         "revenue_total",
         "revenue_growth",
-        "gross_margin_pct",
+        "gross_margin",
         "order_count",
         "stock_value",
-        "forecast_smape",
+        "forecast_accuracy_smape",
     ],
     "panels": [
         "sales_trend",
@@ -43,7 +43,7 @@ MANAGER_DEFAULT = {
         "out_of_stock_count",
         "stock_value",
         "anomalies_7d",
-        "forecast_smape",
+        "forecast_accuracy_smape",
     ],
     "panels": [
         "replenishment",
@@ -61,6 +61,9 @@ class ErpconnectDashboardLayout(models.Model):
     """Which KPI cards and panels a user sees on the dashboard, and in what order.
 
     One record per user at most; a user without a record sees the default layout of their role.
+    Whatever the way it is written (``save_layout`` or the ORM's create/write over JSON-RPC), a
+    layout holds known KPI codes and panels and an allowed refresh interval, and it belongs to
+    the user who made it: nobody creates one for another user or hands theirs over.
     """
 
     _name = "erpconnect.dashboard.layout"
@@ -160,6 +163,36 @@ class ErpconnectDashboardLayout(models.Model):
                 )
             )
         return {"kpis": kpis, "panels": panels, "refresh_interval": refresh}
+
+    @api.constrains("kpi_codes", "panel_names", "refresh_interval")
+    def _check_layout(self):
+        for record in self:
+            self._validate_layout(
+                {
+                    "kpis": record.kpi_codes or [],
+                    "panels": record.panel_names or [],
+                    "refresh_interval": record.refresh_interval,
+                }
+            )
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if vals.get("user_id", self.env.uid) != self.env.uid:
+                    raise AccessError(
+                        self.env._("A dashboard layout can only be made for yourself.")
+                    )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "user_id" in vals and any(record.user_id.id != vals["user_id"] for record in self):
+            raise AccessError(
+                self.env._("A dashboard layout belongs to its user: it cannot be handed over.")
+            )
+        return super().write(vals)
 
     # ------------------------------------------------------------------ public API
 

@@ -267,6 +267,8 @@ class ErpconnectForecast(models.Model):
         """
         product_ids = inputs.product_ids
         os.makedirs(inputs.model_dir, exist_ok=True)
+        # Under the company's analysis lock: a temporary file here is a killed worker's.
+        engine.model_store.remove_leftovers(inputs.model_dir)
         summaries = []
         done = failed = 0
         first_error = None
@@ -341,6 +343,8 @@ class ErpconnectForecast(models.Model):
     def _forecast_batch(self, run, inputs, product_ids):
         """Run the engine on ``product_ids`` and stage its forecasts; returns the summary."""
         settings = inputs.settings
+        ModelFile = self.env["erpconnect.model.file"]
+        model_dir = ModelFile._model_directory(inputs.company_id, inputs.model_dir, product_ids)
         # The arguments were validated with the settings (erpconnect.run._check_settings): an
         # exception here comes from the data of these products.
         result = engine.forecast_products(
@@ -348,8 +352,9 @@ class ErpconnectForecast(models.Model):
             horizon_days=settings["horizon_days"],
             method=settings["forecast_method"],
             as_of=inputs.as_of,
-            model_dir=inputs.model_dir,
+            model_dir=model_dir,
         )
+        ModelFile._record_checksums(inputs.company_id, model_dir.written)
         summary = result.summary
         if summary.empty:
             return summary

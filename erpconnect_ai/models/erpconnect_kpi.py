@@ -19,6 +19,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import kpi_formulas as formulas
+from .erpconnect_anomaly import SCAN_DAYS as ANOMALY_SCAN_DAYS
 
 _logger = logging.getLogger(__name__)
 
@@ -394,8 +395,11 @@ class ErpconnectKpi(models.AbstractModel):
             sources.add("products")
         scope = _Scope(company, bounds, codes)
         scope.sources = sources
-        data = formulas.KpiData(scope.bucket_days)
+        data = formulas.KpiData(
+            scope.bucket_days, bucket_end=[bound.toordinal() for bound in bounds[1:]]
+        )
         self.env.flush_all()
+        data.update(**self._load_data_start(scope))
         for source, loader in SOURCE_LOADERS:
             if source in sources:
                 data.update(**getattr(self, loader)(scope))
@@ -526,6 +530,27 @@ class ErpconnectKpi(models.AbstractModel):
         return arrays
 
     # -- loaders: each returns {KpiData field: array} ------------------------------------------
+    def _load_data_start(self, scope):
+        """Day ordinals of the company's first confirmed order and first done stock move, for
+        the sources of ``scope`` that begin with them (``nan`` when there is none): a bucket
+        ending before is no data, not 0 (``formulas.no_data_buckets``)."""
+        firsts = {}
+        if formulas.ORDER_SOURCES & scope.sources:
+            firsts["orders_since"] = SQL(
+                "SELECT MIN(date_order) FROM sale_order WHERE company_id = %s AND state = 'sale'",
+                scope.company.id,
+            )
+        if "stock" in scope.sources:
+            firsts["stock_since"] = SQL(
+                "SELECT MIN(date) FROM stock_move WHERE company_id = %s AND state = 'done'",
+                scope.company.id,
+            )
+        starts = {}
+        for name, query in firsts.items():
+            [(first,)] = self.env.execute_query(query)
+            starts[name] = first.date().toordinal() if first else np.nan
+        return starts
+
     def _load_products(self, scope):
         """Every product of the company (or shared), archived included, by id."""
         rows = self.env.execute_query(
@@ -996,10 +1021,23 @@ class ErpconnectKpi(models.AbstractModel):
         index = np.zeros(len(groups), dtype=np.int64)
         days = [day.toordinal() for day, _count in groups]
         counts = [count for _day, count in groups]
-        return {
-            "anomalies_7d": formulas.trailing_window_sums(index, days, counts, ends, 7, 1)[0],
-            "anomalies_30d": formulas.trailing_window_sums(index, days, counts, ends, 30, 1)[0],
-        }
+        # Compare only windows scanned the same way: a window some successful run did not scan
+        # (before the first run, a gap between runs) has no data, not 0 anomalies.
+        scans = (
+            self.env["erpconnect.run"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", scope.company.id), ("status", "=", "done")],
+                ["as_of:day"],
+            )
+        )
+        scan_ends = [as_of.toordinal() for (as_of,) in scans if as_of]
+        arrays = {}
+        for name, window in (("anomalies_7d", 7), ("anomalies_30d", 30)):
+            found = formulas.trailing_window_sums(index, days, counts, ends, window, 1)[0]
+            covered = formulas.scan_covered(scan_ends, ANOMALY_SCAN_DAYS, ends, window)
+            arrays[name] = np.where(covered, found, np.nan)
+        return arrays
 
     def _load_runs(self, scope):
         """Per bucket end: the last successful analysis run finished before it (its day and

@@ -2,11 +2,12 @@ import math
 from collections import defaultdict
 
 import pandas as pd
+from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import float_is_zero
+from odoo.tools import SQL, float_is_zero
 
 from .. import engine
 
@@ -115,6 +116,16 @@ class ErpconnectReplenishment(models.Model):
         string="Request for quotation",
         readonly=True,
         ondelete="set null",
+        index="btree_not_null",
+    )
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line",
+        string="RFQ line",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+        help="Line of the request for quotation made from this suggestion: a suggestion is "
+        "ordered once.",
     )
 
     _sql_constraints = [
@@ -140,7 +151,12 @@ class ErpconnectReplenishment(models.Model):
         Applying suggestions is the ERPConnect Manager's job (write access on suggestions,
         checked first); the rules are then written as superuser, as Odoo's replenishment
         report creates them for Inventory users, so that a Manager needs no Inventory right.
-        Returns the rules' list action (or True for a user who cannot read rules).
+        The values are those the analysis computed: nobody can change a suggestion's figures
+        (``erpconnect.result.mixin``), and only current suggestions (of the company's published
+        analysis) are applied. Returns the rules' list action (or True for a user who cannot
+        read rules).
+
+        :raises UserError: a selected suggestion is dismissed, not current, or has no warehouse
         """
         self.check_access("write")
         suggestions = self._actionable()
@@ -183,7 +199,7 @@ class ErpconnectReplenishment(models.Model):
         bodies = {}
         for suggestion in suggestions:
             rule = rule_by_key[suggestion._orderpoint_key()]
-            suggestion.write({"state": "applied", "orderpoint_id": rule.id})
+            suggestion.sudo().write({"state": "applied", "orderpoint_id": rule.id})
             bodies[suggestion.id] = self.env._(
                 "Applied to the reorder rule %(rule)s: min %(min)s, max %(max)s.",
                 rule=rule._get_html_link(),
@@ -204,8 +220,11 @@ class ErpconnectReplenishment(models.Model):
     def action_create_rfqs(self):
         """Create draft purchase orders for the selected suggestions with a quantity to order:
         one RFQ per vendor (and company and warehouse), one line per product, quantities in the
-        product's purchase unit rounded up. Suggestions without a vendor stop the whole action
-        with a UserError listing them; nothing is created then.
+        product's purchase unit rounded up; each suggestion is linked to its RFQ and line.
+        Suggestions without a vendor, or already ordered (linked to an RFQ that is not
+        cancelled), stop the whole action with a UserError listing them; nothing is created
+        then. The suggestions are locked while their RFQs are made: a second caller (a double
+        click, another Manager) is told so instead of ordering them twice.
 
         Orders are created with the user's own Purchase rights (Purchase / User): they are
         documents of the purchasing workflow. Returns the RFQs' list action.
@@ -215,6 +234,7 @@ class ErpconnectReplenishment(models.Model):
             raise AccessError(
                 self.env._("Creating requests for quotation needs the Purchase / User right.")
             )
+        self._lock_for_ordering()
         suggestions = self._actionable().filtered(
             lambda s: (
                 not float_is_zero(s.suggested_qty, precision_rounding=s.product_id.uom_id.rounding)
@@ -223,6 +243,20 @@ class ErpconnectReplenishment(models.Model):
         )
         if not suggestions:
             raise UserError(self.env._("None of the selected suggestions has a quantity to order."))
+        ordered = suggestions.filtered(
+            lambda s: s.purchase_order_id and s.sudo().purchase_order_id.state != "cancel"
+        )
+        if ordered:
+            raise UserError(
+                self.env._(
+                    "These suggestions were already ordered; a suggestion is ordered once (the "
+                    "next analysis counts its RFQ as ordered):\n%(list)s",
+                    list="\n".join(
+                        "- %s (%s)" % (s.product_id.display_name, s.sudo().purchase_order_id.name)
+                        for s in ordered
+                    ),
+                )
+            )
         without_vendor = suggestions.filtered(lambda s: not s.vendor_id)
         if without_vendor:
             raise UserError(
@@ -244,7 +278,11 @@ class ErpconnectReplenishment(models.Model):
                 .with_company(company)
                 .create(group._purchase_order_values(company, vendor, warehouse))
             )
-            group.write({"state": "applied", "purchase_order_id": order.id})
+            line_by_product = {line.product_id: line for line in order.sudo().order_line}
+            decided = group.sudo()
+            decided.write({"state": "applied", "purchase_order_id": order.id})
+            for suggestion in decided:
+                suggestion.purchase_line_id = line_by_product[suggestion.product_id]
             group._message_log_batch(
                 dict.fromkeys(
                     group.ids,
@@ -262,14 +300,50 @@ class ErpconnectReplenishment(models.Model):
             "domain": [("id", "in", orders.ids)],
         }
 
+    def _lock_for_ordering(self):
+        """Lock the rows of ``self`` until the transaction ends (``FOR UPDATE NOWAIT``) and
+        re-read their decision fields; UserError when another transaction holds them.
+
+        A transaction that committed an RFQ for them after this one started makes PostgreSQL
+        refuse the lock with a serialization failure: Odoo then retries the request, which
+        sees the suggestions ordered.
+        """
+        if not self:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM %s WHERE id = ANY(%s) FOR UPDATE NOWAIT",
+                        SQL.identifier(self._table),
+                        self.ids,
+                    ),
+                    log_exceptions=False,  # an expected refusal, not a server error
+                )
+        except LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "Another user is acting on these suggestions right now (creating their "
+                    "requests for quotation). Reload the list in a moment: what they ordered "
+                    "will show."
+                )
+            ) from None
+        self.invalidate_recordset(["state", "purchase_order_id", "purchase_line_id"])
+
     def action_dismiss(self):
-        """Mark the selected suggestions dismissed: nobody acts on them until the next run."""
+        """Mark the selected suggestions dismissed: nobody acts on them until the next run.
+
+        :raises UserError: a selected suggestion is not current
+        """
         self.check_access("write")
-        self.write({"state": "dismissed"})
+        self._check_current()
+        self.sudo().write({"state": "dismissed"})
         return True
 
     def _actionable(self):
-        """The suggestions of ``self`` that are not dismissed; UserError when there is none."""
+        """The suggestions of ``self`` that are not dismissed; UserError when there is none or
+        when one of them is not current."""
+        self._check_current()
         suggestions = self.filtered(lambda s: s.state != "dismissed")
         if not suggestions:
             raise UserError(self.env._("Select at least one suggestion that is not dismissed."))

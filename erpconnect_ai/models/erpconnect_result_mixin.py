@@ -1,4 +1,9 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+# Mixins whose fields people change through Odoo's own features (chatter, followers,
+# activities); a result model's figures are never among them.
+MAIL_MIXINS = ("mail.thread", "mail.activity.mixin")
 
 
 class ErpconnectResultMixin(models.AbstractModel):
@@ -8,10 +13,16 @@ class ErpconnectResultMixin(models.AbstractModel):
     makes them current and drops the company's older rows, in the run's publishing transaction.
     A failed or killed run's staged rows are removed by ``_discard_run``; the current rows stay.
     Models whose rows carry what people wrote (anomalies) override both hooks to merge instead.
+
+    The rows are written by the analysis only (it runs as superuser): a user creates none and
+    writes only the fields of ``_erpconnect_user_fields`` (and the chatter's); the models'
+    actions change a row's state after checking the user's right to act on it.
     """
 
     _name = "erpconnect.result.mixin"
     _description = "ERPConnect AI analysis result"
+    #: Fields a user with write access may change by hand (e.g. an anomaly's note).
+    _erpconnect_user_fields = ()
 
     active = fields.Boolean(
         default=True,
@@ -27,6 +38,48 @@ class ErpconnectResultMixin(models.AbstractModel):
         ondelete="cascade",
     )
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(self.env._("Analysis results are created by the analysis only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            refused = sorted(set(vals) - self._erpconnect_writable_fields())
+            if refused:
+                raise AccessError(
+                    self.env._(
+                        "Analysis results are written by the analysis only; these fields "
+                        "cannot be changed by hand: %(fields)s.",
+                        fields=", ".join(refused),
+                    )
+                )
+        return super().write(vals)
+
+    @api.model
+    def _erpconnect_writable_fields(self):
+        """Names of the fields a user (not the analysis) may write on these rows."""
+        names = set(self._erpconnect_user_fields)
+        for mixin in MAIL_MIXINS:
+            if mixin in self.env and self._name in self.env[mixin]._inherit_children:
+                names.update(self.env[mixin]._fields)
+        return names - set(models.MAGIC_COLUMNS) - {"display_name"}
+
+    def _check_current(self):
+        """UserError naming the rows of ``self`` that are not current results: staged by an
+        analysis that is not published yet (only published rows are active; the next
+        publication deletes them). Actions call it before acting on rows."""
+        staged = self.filtered(lambda row: not row.active)
+        if staged:
+            raise UserError(
+                self.env._(
+                    "These records are staged by an analysis that has not finished; nobody can "
+                    "act on them before it publishes them:\n%(list)s",
+                    list="\n".join("- %s" % name for name in staged.mapped("display_name")),
+                )
+            )
 
     @api.model
     def _publish_run(self, run):

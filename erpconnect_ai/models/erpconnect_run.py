@@ -11,7 +11,7 @@ import pytz
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, config, mute_logger
+from odoo.tools import SQL, mute_logger
 from odoo.tools.sql import index_exists
 
 _logger = logging.getLogger(__name__)
@@ -572,12 +572,7 @@ class ErpconnectRun(models.Model):
 
     def _get_model_dir(self, company):
         """Directory of the engine's model files for this database and ``company``."""
-        return os.path.join(
-            config.filestore(self.env.cr.dbname),
-            "erpconnect_ai",
-            "models",
-            "company_%d" % company.id,
-        )
+        return self.env["erpconnect.model.file"]._get_company_dir(company)
 
     def _publish(self):
         """Make the staged results of this run current (the caller wraps it in a savepoint)."""

@@ -1,6 +1,6 @@
 from datetime import date
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -89,6 +89,105 @@ class TestAccessRights(ErpconnectCase):
         )
         self.anomaly.with_user(self.user_manager).action_acknowledge()
         self.assertEqual(self.anomaly.state, "acknowledged")
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_manager_cannot_rewrite_a_suggestion_then_apply_it(self):
+        """Issue 14.1: a Manager without Inventory rights cannot change what the analysis
+        computed, so "Apply to reorder rules" (run as superuser) writes the analysis's figures
+        to the suggestion's own rule and to no other."""
+        self.assertFalse(self.user_manager.has_group("stock.group_stock_user"))
+        stock = self.warehouse.lot_stock_id
+        other_rule = self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": self.steady.id,
+                "company_id": self.company.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": stock.id,
+                "product_min_qty": 5.0,
+                "product_max_qty": 10.0,
+            }
+        )
+        figures = ["reorder_point", "order_up_to", "product_id", "warehouse_id", "state"]
+        before = self.suggestion.read(figures)
+        as_manager = self.suggestion.with_user(self.user_manager)
+        for vals in (
+            {"reorder_point": 1e6},
+            {"order_up_to": 1e6},
+            {"suggested_qty": 1e6},
+            {"product_id": self.steady.id},
+            {"warehouse_id": False},
+            {"company_id": self.company_b.id},
+            {"state": "applied"},
+            {"active": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                as_manager.write(vals)
+        with self.assertRaises(AccessError):
+            self.env["erpconnect.replenishment"].with_user(self.user_manager).create(
+                {"product_id": self.steady.id, "urgency": "OK", "run_id": self.run_a.id}
+            )
+        self.assertEqual(self.suggestion.read(figures), before)
+        as_manager.action_apply_to_reorder_rules()
+        # The weekly product's rule gets the figures the analysis computed; steady's rule (the
+        # product the Manager tried to point the suggestion at) keeps its 5 / 10.
+        rule = self.suggestion.orderpoint_id
+        self.assertEqual(rule.product_id, self.weekly)
+        self.assertEqual(
+            (rule.product_min_qty, rule.product_max_qty),
+            (before[0]["reorder_point"], max(before[0]["order_up_to"], before[0]["reorder_point"])),
+        )
+        self.assertLess(rule.product_max_qty, 1e6)
+        self.assertEqual((other_rule.product_min_qty, other_rule.product_max_qty), (5.0, 10.0))
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_manager_cannot_rewrite_an_anomaly(self):
+        """Issue 14.1: z, severity, quantity... of an anomaly are the analysis's; a Manager
+        changes its state through the actions and writes its note, nothing else."""
+        figures = ["qty", "expected", "z", "kind", "severity", "date", "product_id"]
+        before = self.anomaly.read([*figures, "state"])
+        as_manager = self.anomaly.with_user(self.user_manager)
+        for vals in (
+            {"z": 0.1},
+            {"severity": "LOW"},
+            {"qty": 1.0},
+            {"expected": 40.0},
+            {"kind": "DROP"},
+            {"date": "2024-01-01"},
+            {"product_id": self.weekly.id},
+            {"state": "explained"},
+            {"active": False},
+            {"note": "a promotion", "severity": "LOW"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                as_manager.write(vals)
+        self.assertEqual(self.anomaly.read([*figures, "state"]), before)
+        self.assertFalse(self.anomaly.note)
+        # What people may do: write the note, explain through the action.
+        as_manager.write({"note": "A trade fair order"})
+        as_manager.action_explain()
+        self.assertEqual(
+            (self.anomaly.state, self.anomaly.note), ("explained", "A trade fair order")
+        )
+        # Its figures are still the analysis's.
+        self.assertEqual(
+            self.anomaly.read(figures)[0],
+            {key: value for key, value in before[0].items() if key != "state"},
+        )
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_actions_refuse_rows_staged_by_a_running_analysis(self):
+        """Only current (published) suggestions and anomalies can be acted on."""
+        staged_run = self.env["erpconnect.run"].create({"company_id": self.company.id})
+        staged = self.suggestion.copy({"run_id": staged_run.id, "active": False})
+        staged.reorder_point = 1e6
+        for action in ("action_apply_to_reorder_rules", "action_dismiss"):
+            with self.subTest(action=action), self.assertRaises(UserError):
+                getattr(staged.with_user(self.user_manager), action)()
+        self.assertEqual(staged.state, "new")
+        self.assertFalse(staged.orderpoint_id)
+        self.assertFalse(
+            self.env["stock.warehouse.orderpoint"].search([("product_max_qty", ">=", 1e6)])
+        )
 
     @mute_logger("odoo.addons.base.models.ir_model")
     def test_manager_needs_purchase_rights_for_rfqs(self):

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.erpconnect_ai.models.erpconnect_dashboard_layout import (
     MANAGER_DEFAULT,
@@ -365,3 +366,53 @@ class TestErpconnectDashboardLayout(TransactionCase):
         with self.assertRaises(AccessError):
             as_manager.create({"user_id": self.env.ref("base.user_admin").id, "panel_names": []})
         self.assertEqual(record.panel_names, ["forecast"])
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_orm_writes_are_validated_like_save_layout(self):
+        """Issue 14.3: a Viewer calling create/write over JSON-RPC gets the checks of
+        save_layout (refresh interval, codes, panels) and cannot hand a layout over."""
+        as_viewer = self.Layout.with_user(self.viewer)
+        refused_creates = [
+            {"refresh_interval": 1},
+            {"panel_names": ["no_such_panel"]},
+            {"kpi_codes": ["no_such_kpi"]},
+            {"panel_names": ["forecast", "forecast"]},
+        ]
+        for vals in refused_creates:
+            with self.subTest(create=vals), self.assertRaises(ValidationError):
+                as_viewer.create(vals)
+        with self.assertRaises(AccessError):
+            as_viewer.create({"user_id": self.manager.id, "panel_names": ["forecast"]})
+        self.assertFalse(self.Layout.search([("user_id", "in", (self.viewer | self.manager).ids)]))
+
+        as_viewer.save_layout({"kpis": [], "panels": ["forecast"], "refresh_interval": 300})
+        mine = self.Layout.search([("user_id", "=", self.viewer.id)])
+        self.Layout.with_user(self.manager).save_layout({"kpis": [], "panels": ["anomalies"]})
+        theirs = self.Layout.search([("user_id", "=", self.manager.id)])
+        own = mine.with_user(self.viewer)
+        for vals in ({"refresh_interval": 1}, {"panel_names": ["nope"]}, {"kpi_codes": ["x"]}):
+            with self.subTest(write=vals), self.assertRaises(ValidationError):
+                own.write(vals)
+        for user in (self.manager, self.env.ref("base.user_admin")):
+            with self.subTest(hand_to=user.login), self.assertRaises(AccessError):
+                own.write({"user_id": user.id})
+        # Nothing changed: the Viewer keeps their layout, the Manager theirs.
+        self.assertRecordValues(
+            mine,
+            [{"user_id": self.viewer.id, "panel_names": ["forecast"], "refresh_interval": 300}],
+        )
+        self.assertRecordValues(
+            theirs, [{"user_id": self.manager.id, "panel_names": ["anomalies"]}]
+        )
+        # A valid write still works.
+        own.write({"refresh_interval": 60})
+        self.assertEqual(mine.refresh_interval, 60)
+
+    def test_default_layouts_name_catalogue_kpis(self):
+        """The role defaults show the KPIs they list (none is silently dropped as unknown)."""
+        known = {entry["code"] for entry in self.Layout._kpi_catalog()}
+        for default in (VIEWER_DEFAULT, MANAGER_DEFAULT):
+            self.assertEqual([code for code in default["kpis"] if code not in known], [])
+        self.assertEqual(
+            self.Layout.with_user(self.viewer).get_layout()["kpis"], VIEWER_DEFAULT["kpis"]
+        )

@@ -58,6 +58,7 @@ from odoo.addons.erpconnect_ai.engine import kpi_formulas as formulas
 from odoo.addons.erpconnect_ai.models import erpconnect_kpi, erpconnect_kpi_snapshot
 
 from .common import confirmed_receipt
+from .kpi_expected import EXPECTED_30_DAYS, SCANNED_THROUGH
 
 NOW = datetime(2025, 4, 30, 12, 0)
 
@@ -66,92 +67,6 @@ def at(day, hour=10):
     """``day`` ("MM-DD" of 2025, or a full ISO date) at ``hour``:00 UTC."""
     day = day if len(day) > 5 else "2025-" + day
     return datetime.fromisoformat(day).replace(hour=hour)
-
-
-# Every KPI of the catalogue with get_metrics(30): (value, previous), by hand.
-EXPECTED_30_DAYS = {
-    # current lines: A 10×100 + D 80 + B 20×50 + A 5×90 + B 4×50 + F 2×45 + A 1×100
-    #   = 1000 + 80 + 1000 + 450 + 200 + 90 + 100 = 2920; previous: A 8×100 + B 10×50 = 1300
-    "revenue_total": (2920.0, 1300.0),
-    # (2920 − 1300) / 1300 × 100 = 124.6154; previous (1300 − 500) / 500 × 100 = 160
-    "revenue_growth": (124.6154, 160.0),
-    # cost: A 16×60 + B 24×20 + D 0 + F 2×25 = 960 + 480 + 50 = 1490 → 2920 − 1490 = 1430;
-    # previous A 8×60 + B 10×20 = 680 → 1300 − 680 = 620
-    "gross_profit": (1430.0, 620.0),
-    # 1430 / 2920 × 100 = 48.9726; 620 / 1300 × 100 = 47.6923
-    "gross_margin": (48.9726, 47.6923),
-    # 2920 / 5 orders (O1, O2, O3, O5, O6) = 584; 1300 / 2 = 650
-    "average_order_value": (584.0, 650.0),
-    # 2920 / 4 products (A, B, D, F) = 730; 1300 / 2 (A, B) = 650
-    "revenue_per_active_product": (730.0, 650.0),
-    # 10 + 1 + 20 + 5 + 4 + 2 + 1 = 43; 8 + 10 = 18
-    "units_sold": (43, 18),
-    "order_count": (5, 2),
-    # (5 − 2) / 2 × 100 = 150; (2 − 1) / 1 × 100 = 100 (Q1 alone in the base period)
-    "order_growth": (150.0, 100.0),
-    # goods (not the service D): ordered 10 + 20 + 5 + 4 + 2 + 1 = 42, delivered 10 + 15 + 5 + 4
-    # = 34 → 80.9524; previous 18 / 18 → 100
-    "fulfilment_rate": (80.9524, 100.0),
-    # deliveries done: O1 on time, O2 late (04-14 > 04-12), O3 late (04-22 > due 04-20) → 2/3;
-    # previous P1 on time, P2 late (03-20 > 03-18) → 1/2
-    "late_delivery_rate": (66.6667, 50.0),
-    # Acme (O1 via John, O3), Bob, Dave = 3; previous Bob, Carol = 2
-    "active_customers": (3, 2),
-    # Acme (2 orders in the period), Bob (2 in it, Q1 and P1 before) are repeat, Dave not → 2/3;
-    # previous: Bob (Q1 before) yes, Carol (first order) no → 1/2
-    "repeat_customer_rate": (66.6667, 50.0),
-    # A 72×60 + B 41×20 + C 30×10 = 4320 + 820 + 300 = 5440; on 04-01: 87×60 + 40×20 + 300 = 6320
-    "stock_value": (5440.0, 6320.0),
-    # delivered at cost: A 15×60 + B 19×20 = 1280 → 1280 × 365 / 30 / ((6320 + 5440) / 2) = 2.6485;
-    # previous: A 8×60 + B 10×20 = 680 → 680 × 365 / 30 / ((7000 + 6320) / 2) = 1.2422
-    # (on 03-02: 95×60 + 50×20 + 300 = 7000)
-    "inventory_turnover": (2.6485, 1.2422),
-    # 5440 / (1280 / 30) = 127.5; 6320 / (680 / 30) = 278.8235
-    "days_of_cover": (127.5, 278.8235),
-    # A 72 < min 80, B 41 < ROP 50 (F has none in stock) → 2; on 04-01 B 40 < 50 → 1
-    "low_stock_count": (2, 1),
-    # F (0, created 04-10) → 1; on 04-01 F did not exist → 0
-    "out_of_stock_count": (1, 0),
-    # A 72 < 75, B 41 < 50, F 0 < 2 → 3; on 04-01: B 40 < 50 → 1
-    "below_rop_count": (3, 1),
-    # B 41 > max 40, C 30 without rule nor sale in 90 days → 2;
-    # on 04-01: C (30 > 180 days × 3 / 90 = 6) → 1
-    "overstock_count": (2, 1),
-    # C: no sale since 01-15, 90 days before 05-01 is 01-31 → 30 × 10 = 300; on 04-01 it sold
-    # within 90 days (01-15 ≥ 01-01) → 0
-    "dead_stock_value": (300.0, 0.0),
-    # products sold: A, B, D, F; previous A, B
-    "active_product_count": (4, 2),
-    # A, B, C, D, F; on 04-01 F did not exist yet
-    "product_count": (5, 4),
-    "new_product_count": (1, 0),
-    # (100 + 50 + 30 + 80 + 40) / 5 = 60; (100 + 50 + 30 + 80) / 4 = 65
-    "average_list_price": (60.0, 65.0),
-    # 5 − 4 = 1 (C); 4 − 2 = 2 (C, D)
-    "unsold_product_count": (1, 2),
-    # current forecasts with a backtest: A 20 and B 40 → 30; C (no backtest) and the staged F
-    # are left out; known for today only
-    "forecast_accuracy_smape": (30.0, None),
-    # (0.8 + 1.2) / 2 = 1.0
-    "forecast_accuracy_mase": (1.0, None),
-    # anomalies on 04-27, 04-20, 04-10, 03-28, 03-10 (and a staged one on 04-26, left out):
-    # 7 days to 04-30: 04-27 → 1; 7 days to 03-31: 03-28 → 1
-    "anomalies_7d": (1, 1),
-    # 30 days to 04-30: 04-27, 04-20, 04-10 → 3; to 03-31: 03-28, 03-10 → 2
-    "anomalies_30d": (3, 2),
-    # last successful run 04-28 (4 products), before 04-01 the run of 03-20 (3 products)
-    "trained_model_count": (4, 3),
-    "last_training_date": ("2025-04-28", "2025-03-20"),
-    # suggestions of 04-28: A applied, B new, F dismissed → 1/3; none created in March
-    "suggestions_applied_rate": (33.3333, None),
-    # first delivery − confirmation: O1 1 d, O2 4 d, O3 2 d → 7/3; previous P1 2 d, P2 5 d → 3.5
-    "order_processing_time": (2.3333, 3.5),
-    # last delivery − quotation of the fully delivered orders: O1 04-04 − 04-01 = 3 d,
-    # O3 04-22 − 04-18 = 4 d → 3.5 (O2 has a backorder); previous P1 3 d, P2 6 d → 4.5
-    "order_cycle_time": (3.5, 4.5),
-    # 1 − 2/3; previous 1 − 1/2
-    "on_time_delivery_rate": (33.3333, 50.0),
-}
 
 
 @tagged("post_install", "-at_install")
@@ -358,6 +273,7 @@ class TestErpconnectKpi(TransactionCase):
                     "status": "done",
                     "started_at": at("03-20", 7),
                     "finished_at": at("03-20", 8),
+                    "as_of": SCANNED_THROUGH[0],
                     "products_processed": 3,
                 },
                 {
@@ -365,6 +281,7 @@ class TestErpconnectKpi(TransactionCase):
                     "status": "done",
                     "started_at": at("04-28", 7),
                     "finished_at": at("04-28", 8),
+                    "as_of": SCANNED_THROUGH[1],
                     "products_processed": 4,
                 },
                 {
@@ -372,6 +289,7 @@ class TestErpconnectKpi(TransactionCase):
                     "status": "failed",
                     "started_at": at("04-29", 7),
                     "finished_at": at("04-29", 8),
+                    "as_of": "2025-04-28",  # failed: scanned nothing that counts
                     "products_processed": 5,
                 },
             ]
@@ -381,16 +299,16 @@ class TestErpconnectKpi(TransactionCase):
         cls.env["erpconnect.forecast"].sudo().create(
             [
                 dict(
-                    forecast, product_id=a.id, smape=20.0, mase=0.8, has_accuracy=True, qty_30d=33.0
+                    forecast, product_id=a.id, smape=0.2, mase=0.8, has_accuracy=True, qty_30d=33.0
                 ),
                 dict(
-                    forecast, product_id=b.id, smape=40.0, mase=1.2, has_accuracy=True, qty_30d=45.0
+                    forecast, product_id=b.id, smape=0.4, mase=1.2, has_accuracy=True, qty_30d=45.0
                 ),
                 dict(forecast, product_id=c.id, has_accuracy=False),
                 dict(
                     forecast,
                     product_id=f.id,
-                    smape=100.0,
+                    smape=1.0,
                     mase=3.0,
                     has_accuracy=True,
                     active=False,
@@ -480,6 +398,19 @@ class TestErpconnectKpi(TransactionCase):
         self.assertEqual(by_code["last_training_date"]["change"], 39)  # 03-20 → 04-28
         self.assertFalse(by_code["suggestions_applied_rate"]["no_data"])
         self.assertIsNone(by_code["forecast_accuracy_smape"]["change"])
+        # percentages change in points, with no relative change (issue 14.10):
+        # gross margin 48.9726 − 47.6923 = 1.2803 points; order growth 150 − 100 = 50 points
+        self.assertAlmostEqual(by_code["gross_margin"]["change"], 1.2803, places=3)
+        self.assertIsNone(by_code["gross_margin"]["change_pct"])
+        self.assertEqual(
+            (by_code["order_growth"]["change"], by_code["order_growth"]["change_pct"]), (50.0, None)
+        )
+        # a previous period without data has no change (issue 14.11)
+        self.assertIsNone(by_code["anomalies_30d"]["previous"])
+        self.assertEqual(
+            (by_code["anomalies_30d"]["change"], by_code["anomalies_30d"]["change_pct"]),
+            (None, None),
+        )
 
     def test_history(self):
         weekly = self.kpi().get_metric("revenue_total", days=30, interval="week")
@@ -495,9 +426,9 @@ class TestErpconnectKpi(TransactionCase):
             ],
         )
         monthly = self.kpi().get_metric("stock_value", days=90, interval="month")
-        # at the end of January A 100, B 50, C 30 → 6000 + 1000 + 300; February Q1 took 5 A;
-        # then 6320 on 04-01 and 5440 today
-        self.assertEqual([p["value"] for p in monthly["points"]], [7300.0, 7000.0, 6320.0, 5440.0])
+        # the end of January is before the first stock move (Q1's delivery, 02-12): no data;
+        # end of February 95 A × 60 + 50 B × 20 + 30 C × 10 = 7000; 6320 on 04-01, 5440 today
+        self.assertEqual([p["value"] for p in monthly["points"]], [None, 7000.0, 6320.0, 5440.0])
         self.assertEqual(monthly["date_from"], "2025-01-01")
         weekly_products = self.kpi().get_metric("active_product_count", days=30, interval="week")
         # O1 A, D | O2 B (O4 is cancelled) | O3 A, B | O5 F | O6 A
@@ -506,10 +437,10 @@ class TestErpconnectKpi(TransactionCase):
         # F (no stock) exists from 04-10: counted at the ends 04-14, 04-21, 04-28 and today
         self.assertEqual([p["value"] for p in weekly_out["points"]], [0, 1, 1, 1, 1])
         monthly_dead = self.kpi().get_metric("dead_stock_value", days=90, interval="month")
-        # end of January: A and B never sold yet (100×60 + 50×20), C sold 01-15 → 7000;
+        # end of January: before the first stock move, no data;
         # end of February: B still unsold (50×20) → 1000; end of March: all sold within 90 days;
         # today: C (30×10), last sold 01-15
-        self.assertEqual([p["value"] for p in monthly_dead["points"]], [7000.0, 1000.0, 0.0, 300.0])
+        self.assertEqual([p["value"] for p in monthly_dead["points"]], [None, 1000.0, 0.0, 300.0])
         daily = self.kpi().get_metric("order_count", days=3, interval="day")
         self.assertEqual([p["value"] for p in daily["points"]], [1, 0, 0])  # O6 on 04-28
         growth = self.kpi().get_metric("order_growth", days=3, interval="day")

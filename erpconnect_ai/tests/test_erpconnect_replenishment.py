@@ -1,11 +1,14 @@
 from math import sqrt
 from statistics import NormalDist
+from unittest.mock import patch
 
 import pandas as pd
+from psycopg2.errors import LockNotAvailable
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from odoo.addons.erpconnect_ai.models.analysis_input import AnalysisInput
 
@@ -21,6 +24,13 @@ class TestErpconnectReplenishment(ErpconnectCase):
         super().setUpClass()
         cls._set_settings(stock_policy="days", safety_days=3)
         cls.user_manager.groups_id = [Command.link(cls.env.ref("purchase.group_purchase_user").id)]
+        cls.other_manager = new_test_user(
+            cls.env,
+            "erpc_manager_2",
+            groups="erpconnect_ai.group_erpconnect_manager,purchase.group_purchase_user",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
         cls.products = cls.env["product.product"].create(
             [
                 {
@@ -302,6 +312,65 @@ class TestErpconnectReplenishment(ErpconnectCase):
         self.assertEqual(orders.picking_type_id, self.warehouse.in_type_id)
         self.assertEqual(self._suggestion(self.p3).state, "new")
         self.assertEqual(self._suggestion(self.p1).purchase_order_id.partner_id, self.vendor_a)
+
+    def test_create_rfqs_twice_orders_once(self):
+        """Issue 14.4: a suggestion with an RFQ is not ordered again, by the same Manager (a
+        double click) nor by another one; each suggestion is linked to its RFQ line."""
+        self._publish(self._inputs(self.situations))
+        p1, p6 = self._suggestion(self.p1), self._suggestion(self.p6)
+        action = (p1 | p6).with_user(self.user_manager).action_create_rfqs()
+        order = self.env["purchase.order"].browse(action["domain"][0][2])
+        self.assertEqual(order.partner_id, self.vendor_a, "P1 and P6 share vendor A: one RFQ")
+        # P1 22 and P6 20 to order (see test_create_rfqs_grouped_by_vendor).
+        self.assertEqual(
+            [(s.purchase_line_id.order_id, s.purchase_line_id.product_qty) for s in p1 | p6],
+            [(order, 22.0), (order, 20.0)],
+        )
+        self.assertEqual((p1 | p6).purchase_line_id.product_id, self.p1 | self.p6)
+        orders_before = self.env["purchase.order"].search_count([])
+        lines_before = order.order_line.read(["product_id", "product_qty"])
+        for user in (self.user_manager, self.other_manager):
+            for selection in (p1, p1 | p6, p6 | self._suggestion(self.p4)):
+                with self.subTest(user=user.login, selection=selection.product_id.mapped("name")):
+                    with self.assertRaises(UserError) as caught:
+                        selection.with_user(user).action_create_rfqs()
+                    self.assertIn(order.name, str(caught.exception))
+        # Nothing changed: no new RFQ, the same lines, P4 (refused with P6) not ordered either.
+        self.assertEqual(self.env["purchase.order"].search_count([]), orders_before)
+        self.assertEqual(order.order_line.read(["product_id", "product_qty"]), lines_before)
+        self.assertEqual((p1 | p6).purchase_order_id, order)
+        self.assertFalse(self._suggestion(self.p4).purchase_order_id)
+        # Once its RFQ is cancelled, a suggestion may be ordered again.
+        order.button_cancel()
+        again = p1.with_user(self.other_manager).action_create_rfqs()
+        new_order = self.env["purchase.order"].browse(again["domain"][0][2])
+        self.assertNotEqual(new_order, order)
+        self.assertEqual(p1.purchase_line_id.order_id, new_order)
+
+    def test_create_rfqs_refused_while_another_transaction_holds_the_suggestions(self):
+        """Issue 14.4: the suggestions are locked (FOR UPDATE NOWAIT) while their RFQs are made;
+        when PostgreSQL refuses the lock because another transaction (another Manager's click)
+        holds it, the caller gets a plain UserError and nothing is created."""
+        self._publish(self._inputs(self.situations))
+        p1 = self._suggestion(self.p1)
+        cursor = self.env.cr
+        execute = cursor.execute
+        locked = []
+
+        def execute_while_locked(query, params=None, log_exceptions=True):
+            if isinstance(query, SQL) and "FOR UPDATE NOWAIT" in query.code:
+                locked.append(list(query.params))
+                raise LockNotAvailable("could not obtain lock on row in relation")
+            return execute(query, params, log_exceptions)
+
+        orders_before = self.env["purchase.order"].search_count([])
+        with patch.object(cursor, "execute", execute_while_locked):
+            with self.assertRaises(UserError) as caught:
+                p1.with_user(self.other_manager).action_create_rfqs()
+        self.assertEqual(locked, [[p1.ids]])
+        self.assertIn("Another user is acting on these suggestions", str(caught.exception))
+        self.assertEqual(self.env["purchase.order"].search_count([]), orders_before)
+        self.assertRecordValues(p1, [{"state": "new", "purchase_order_id": False}])
 
     def test_draft_rfqs_count_as_ordered_in_the_next_run(self):
         self._publish(self._inputs(self.situations))

@@ -9,16 +9,33 @@ product. A real SIGKILL of the worker is in
 ``bench/fault_bench.py``.
 """
 
+import hashlib
+import io
+import json
+import os
 from unittest.mock import patch
 
+import joblib
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
+from odoo.addons.erpconnect_ai import uninstall_hook
 from odoo.addons.erpconnect_ai.engine import model_store
 
 from .common import NOW, ErpconnectCase
+
+
+class _Planted:
+    """Unpickling this object creates the directory ``path``: proof that a file was loaded."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
 
 
 @tagged("post_install", "-at_install")
@@ -64,6 +81,85 @@ class TestPipelineFaults(ErpconnectCase):
         self.assertNotIn("checksum mismatch", first.warnings or "")
         # The refitted model was saved again in place of the corrupt file.
         self.assertEqual(model_store.load_model(model_dir, self.steady.id).reason, "")
+
+    def _plant(self, model_dir, product, payload_object):
+        """Replace ``product``'s model file by ``payload_object`` with a sidecar that matches
+        it (what someone who can write in the filestore can do)."""
+        path = model_store.model_path(model_dir, product.id)
+        buffer = io.BytesIO()
+        joblib.dump(payload_object, buffer)
+        payload = buffer.getvalue()
+        header = json.loads(path.with_name(path.name + ".json").read_text())
+        header.update(sha256=hashlib.sha256(payload).hexdigest(), size=len(payload))
+        path.write_bytes(payload)
+        path.with_name(path.name + ".json").write_text(json.dumps(header))
+
+    @mute_logger("odoo.addons.base.models.ir_model")
+    def test_planted_model_file_is_refused_and_leftovers_removed(self):
+        """Issue 14.7: the checksum that proves a model file is ours is in the database; a file
+        planted in the filestore with a matching sidecar is never unpickled and the product is
+        refitted; a killed worker's temporary files are removed by the next run."""
+        self._set_settings(forecast_method="polynomial")
+        first = self.run_analysis()
+        self.assertEqual(first.status, "done", first.message)
+        model_dir = self.env["erpconnect.run"]._get_model_dir(self.company)
+        ModelFile = self.env["erpconnect.model.file"]
+        recorded = ModelFile.search([("company_id", "=", self.company.id)])
+        self.assertIn(self.steady, recorded.product_id)
+        for record in recorded:
+            self.assertEqual(
+                record.checksum, model_store.file_checksum(model_dir, record.product_id.id)
+            )
+        # Only the analysis writes checksums: an Administrator reads them, a Manager not even.
+        admin_view = ModelFile.with_user(self.user_admin).search([])
+        self.assertEqual(admin_view, recorded)
+        with self.assertRaises(AccessError):
+            admin_view[:1].write({"checksum": "0" * 64})
+        with self.assertRaises(AccessError):
+            ModelFile.with_user(self.user_manager).search([])
+
+        marker = os.path.join(model_dir, "planted_was_unpickled")
+        self._plant(model_dir, self.steady, _Planted(marker))
+        planted_checksum = model_store.file_checksum(model_dir, self.steady.id)
+        leftover = os.path.join(model_dir, ".product_%d.joblib.x1y2.tmp" % self.steady.id)
+        with open(leftover, "wb") as stream:
+            stream.write(b"half a model")
+
+        second = self.run_analysis()
+        self.assertEqual(second.status, "done", second.message)
+        self.assertFalse(os.path.exists(marker), "the planted file was unpickled")
+        self.assertFalse(os.path.exists(leftover))
+        # Refitted on the same data: 4 units a day, the flat trend gives 4 × 30 = 120.
+        steady = self.current_forecasts().filtered(lambda f: f.product_id == self.steady)
+        self.assertAlmostEqual(steady.qty_30d, 120.0, places=6)
+        self.assertIn("saved model checksum mismatch", steady.warning)
+        # The refitted model replaced the planted file, and its checksum is the one recorded.
+        checksum = model_store.file_checksum(model_dir, self.steady.id)
+        self.assertNotEqual(checksum, planted_checksum)
+        self.assertEqual(
+            ModelFile.search(
+                [("company_id", "=", self.company.id), ("product_id", "=", self.steady.id)]
+            ).checksum,
+            checksum,
+        )
+
+    def test_uninstall_removes_files_and_parameters(self):
+        """Issue 14.7: uninstalling removes the model files and the addon's parameters."""
+        self._set_settings(forecast_method="polynomial")
+        self.assertEqual(self.run_analysis().status, "done")
+        model_dir = self.env["erpconnect.run"]._get_model_dir(self.company)
+        self.assertTrue(os.listdir(model_dir))
+        self.env["ir.config_parameter"].sudo().set_param("erpconnect_ai.inline_run_max_products", 7)
+        Parameter = self.env["ir.config_parameter"].sudo()
+
+        def keys():
+            return Parameter.search([]).mapped("key")
+
+        before = keys()
+        self.assertIn("erpconnect_ai.forecast_method", before)
+        uninstall_hook(self.env)
+        self.assertFalse(os.path.exists(self.env["erpconnect.model.file"]._get_root()))
+        self.assertEqual(keys(), [key for key in before if not key.startswith("erpconnect_ai.")])
 
     def test_product_archived_during_a_run(self):
         with self._during_forecast_step(lambda: self.weekly.write({"active": False})):

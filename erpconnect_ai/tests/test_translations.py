@@ -1,4 +1,5 @@
-from odoo.tests import TransactionCase, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..models.erpconnect_segment_matrix import recommendation_of
 
@@ -28,4 +29,16 @@ class TestFrenchTranslations(TransactionCase):
         )
         self.assertEqual(
             recommendation_of(self.env, "CZ"), "Order on demand or drop from the range."
+        )
+
+    def test_refusals_are_french(self):
+        viewer = new_test_user(
+            self.env, "erpc_fr_viewer", groups="erpconnect_ai.group_erpconnect_viewer"
+        )
+        layouts = self.env_fr["erpconnect.dashboard.layout"].with_user(viewer)
+        with self.assertRaises(AccessError) as caught:
+            layouts.create({"user_id": self.env.ref("base.user_admin").id})
+        self.assertEqual(
+            caught.exception.args[0],
+            "Une disposition de tableau de bord ne peut être créée que pour soi-même.",
         )

@@ -65,6 +65,7 @@ function dashboardData({ isManager }) {
                 direction: "higher",
                 value: 10,
                 previous: 8,
+                change: 2,
                 change_pct: 25,
             },
             {
@@ -74,7 +75,8 @@ function dashboardData({ isManager }) {
                 direction: "lower",
                 value: 12,
                 previous: 8,
-                change_pct: 50,
+                change: 4,
+                change_pct: null, // a percentage changes in points (get_metrics)
             },
         ],
         sales_trend: { available: false, message: "", series: {} },
@@ -167,9 +169,10 @@ describe("erpconnect_ai dashboard", () => {
         expect(".o_erpconnect_kpi_card[data-kpi=order_count] .o_erpconnect_change_good").toHaveText(
             "+25.0 %"
         );
+        // 8 % → 12 % late deliveries: 4 percentage points worse, not "+50 %"
         expect(
             ".o_erpconnect_kpi_card[data-kpi=late_delivery_rate] .o_erpconnect_change_bad"
-        ).toHaveText("+50.0 %");
+        ).toHaveText("+4.0 pp");
         expect(".o_erpconnect_panel_anomalies .o_erpconnect_panel_empty").toHaveText(
             "No abnormal sales day."
         );

@@ -66,26 +66,56 @@ export function formatValue(value, unit, currencyId, { compact = false } = {}) {
 /**
  * Describe a change between two periods for display.
  *
- * @param {number|null|undefined} change relative change in percent (e.g. 12.5 for +12.5 %)
+ * @param {number|null|undefined} change relative change in percent (e.g. 12.5 for +12.5 %), or
+ *   with ``inPoints`` a difference of two percentages in percentage points
  * @param {string} direction "higher" when a higher value is better, "lower" otherwise
+ * @param {{inPoints?: boolean}} [options] inPoints: the text says "pp" (percentage points)
  * @returns {{text: string, trend: "up"|"down"|"flat"|"none", tone: "good"|"bad"|"neutral"}}
  */
-export function describeChange(change, direction = "higher") {
+export function describeChange(change, direction = "higher", { inPoints = false } = {}) {
     if (change === null || change === undefined || Number.isNaN(change)) {
         return { text: "", trend: "none", tone: "neutral" };
     }
     const rounded = Math.round(change * 10) / 10;
+    const label = (number) =>
+        inPoints ? _t("%(points)s pp", { points: number }) : `${number} %`;
     if (rounded === 0) {
-        return { text: "0 %", trend: "flat", tone: "neutral" };
+        return { text: label("0"), trend: "flat", tone: "neutral" };
     }
     const trend = rounded > 0 ? "up" : "down";
     const better = direction === "lower" ? rounded < 0 : rounded > 0;
     const sign = rounded > 0 ? "+" : "−";
     return {
-        text: `${sign}${formatFloat(Math.abs(rounded), { digits: [false, 1] })} %`,
+        text: sign + label(formatFloat(Math.abs(rounded), { digits: [false, 1] })),
         trend,
         tone: better ? "good" : "bad",
     };
+}
+
+/**
+ * The change of a KPI (an entry of ``erpconnect.kpi.get_metrics``) against its previous
+ * period: in percentage points for the KPIs that are percentages (their ``change``; "Order
+ * growth 4.4 % +4.2 pp", not "+1,495.3 %"), in % of the previous value for the others
+ * (``change_pct``); nothing when the previous period has no data.
+ *
+ * @param {{unit: string, direction?: string, change?: number|null, change_pct?: number|null}} kpi
+ */
+export function kpiChange(kpi) {
+    if (kpi.unit === "percent") {
+        return describeChange(kpi.change, kpi.direction, { inPoints: true });
+    }
+    return describeChange(kpi.change_pct, kpi.direction);
+}
+
+/**
+ * The previous period's value of a KPI as a card shows it: "no data" when that period has none
+ * (a previous value of 0 is a real 0).
+ */
+export function formatPrevious(kpi, currencyId) {
+    if (kpi.previous === null || kpi.previous === undefined) {
+        return _t("no data");
+    }
+    return formatValue(kpi.previous, kpi.unit, currencyId, { compact: true });
 }
 
 /** CSS modifier of an urgency (ORDER_NOW / WATCH / OK). */

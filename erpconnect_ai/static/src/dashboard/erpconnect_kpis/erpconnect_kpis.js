@@ -79,6 +79,7 @@ export class ErpconnectKpis extends Component {
             { name: "unit", label: _t("Unit") },
             { name: "value", label: _t("Value") },
             { name: "previous", label: _t("Previous period") },
+            { name: "change", label: _t("Change (points for percentages)") },
             { name: "change_pct", label: _t("Change %") },
             { name: "value_text", label: _t("Displayed value") },
         ];

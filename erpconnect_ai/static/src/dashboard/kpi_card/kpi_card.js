@@ -2,14 +2,15 @@
 
 import { Component } from "@odoo/owl";
 import { useService } from "@web/core/utils/hooks";
-import { describeChange, formatValue, linkToAction } from "../dashboard_utils";
+import { formatPrevious, formatValue, kpiChange, linkToAction } from "../dashboard_utils";
 
 /**
- * One KPI: name, value, change versus the previous period coloured by whether it is good news,
- * and a button opening the records behind it when the KPI counts records (``kpi.link``).
+ * One KPI: name, value, change versus the previous period coloured by whether it is good news
+ * (percentage points for percentages, "no data" for a previous period without data), and a
+ * button opening the records behind it when the KPI counts records (``kpi.link``).
  * Props: ``kpi`` (catalogue entry merged with its metric: code, name, unit, direction,
- * description, value, previous, change_pct), ``currencyId``, optional ``onClick(kpi)`` and
- * ``active`` (highlighted when its history is open).
+ * description, value, previous, change, change_pct), ``currencyId``, optional
+ * ``onClick(kpi)`` and ``active`` (highlighted when its history is open).
  */
 export class KpiCard extends Component {
     static template = "erpconnect_ai.KpiCard";
@@ -31,13 +32,11 @@ export class KpiCard extends Component {
     }
 
     get previous() {
-        return formatValue(this.props.kpi.previous, this.props.kpi.unit, this.props.currencyId, {
-            compact: true,
-        });
+        return formatPrevious(this.props.kpi, this.props.currencyId);
     }
 
     get change() {
-        return describeChange(this.props.kpi.change_pct, this.props.kpi.direction);
+        return kpiChange(this.props.kpi);
     }
 
     onClick() {
