@@ -6,6 +6,9 @@ from . import erpconnect_run
 from . import erpconnect_run_step
 from . import erpconnect_forecast
 from . import erpconnect_forecast_line
+from . import erpconnect_forecast_adjustment
+from . import erpconnect_forecast_snapshot
+from . import erpconnect_forecast_accuracy
 from . import erpconnect_model_file
 from . import res_company
 from . import res_config_settings

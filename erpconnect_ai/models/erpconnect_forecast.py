@@ -1,6 +1,7 @@
 import logging
 import os
 import re
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -11,11 +12,29 @@ from odoo.tools import SQL, split_every
 
 from .. import engine
 from .erpconnect_run import FORECAST_METHODS
+from .forecast_explanation import explain_forecast
 
 _logger = logging.getLogger(__name__)
 
 TREND_LABELS = [("UP", "Up"), ("STABLE", "Stable"), ("DOWN", "Down")]
 TOTAL_DAYS = (7, 30, 90)
+HOLIDAY_EFFECTS = [
+    ("closed", "Closed"),
+    ("reduced", "Reduced"),
+    ("normal", "Normal"),
+    ("boosted", "Boosted"),
+]
+#: Summary columns of the engine stored as they are (docs/architecture.md, EXPLAIN_COLUMNS).
+EXPLAIN_FLOATS = (
+    "sigma_daily",
+    "mase_scale",
+    "naive_mase",
+    "recent_level",
+    "level",
+    "trend_28d",
+    *("weekday_%s" % day for day in engine.forecasting.WEEKDAYS),
+)
+EXPLAIN_INTEGERS = ("history_days", "holiday_days", "censored_days")
 
 
 class ErpconnectForecast(models.Model):
@@ -72,15 +91,17 @@ class ErpconnectForecast(models.Model):
     lower_90d = fields.Float("Low 90 days", digits="Product Unit of Measure", readonly=True)
     upper_90d = fields.Float("High 90 days", digits="Product Unit of Measure", readonly=True)
     mase = fields.Float(
-        "MASE",
+        "Expected MASE",
         readonly=True,
         help="Backtest error of the method divided by the error of a seasonal naive forecast "
-        "(below 1: better than repeating last week). Empty when the history is too short.",
+        "(below 1: better than repeating last week): what to expect, measured on the same "
+        "history that chose the method. Empty when the history is too short.",
     )
     smape = fields.Float(
-        "sMAPE",
+        "Expected sMAPE",
         readonly=True,
-        help="Symmetric mean absolute percentage error of the backtest (0 to 200 %).",
+        help="Symmetric mean absolute percentage error of the backtest (0 to 200 %): what to "
+        "expect.",
     )
     has_accuracy = fields.Boolean(
         "Backtested",
@@ -93,9 +114,169 @@ class ErpconnectForecast(models.Model):
     warning = fields.Char(readonly=True)
     line_ids = fields.One2many("erpconnect.forecast.line", "forecast_id", "Daily forecast")
 
+    # Adjusted forecast (erpconnect.forecast.adjustment): the statistical figures above stay.
+    adjusted_qty_7d = fields.Float(
+        "Adjusted 7 days", digits="Product Unit of Measure", readonly=True
+    )
+    adjusted_qty_30d = fields.Float(
+        "Adjusted 30 days", digits="Product Unit of Measure", readonly=True
+    )
+    adjusted_qty_90d = fields.Float(
+        "Adjusted 90 days", digits="Product Unit of Measure", readonly=True
+    )
+    adjusted_days = fields.Integer(
+        readonly=True, help="Days of the forecast horizon changed by a planner's adjustment."
+    )
+    is_adjusted = fields.Boolean("Adjusted", compute="_compute_is_adjusted", store=True, index=True)
+    adjustment_ids = fields.Many2many(
+        "erpconnect.forecast.adjustment",
+        compute="_compute_adjustment_ids",
+        string="Adjustments",
+        help="The active adjustments of this product that touch the forecast horizon.",
+    )
+
+    # Why this forecast (the engine's explanation columns).
+    sigma_daily = fields.Float(
+        "Daily error σ",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Spread of the daily forecast error that the 95 % interval implies.",
+    )
+    mase_scale = fields.Float(
+        "Error scale",
+        readonly=True,
+        help="Mean absolute error of repeating last week's same day over the last 91 days: "
+        "the unit of the MASE.",
+    )
+    naive_mase = fields.Float(
+        "Seasonal naive MASE",
+        readonly=True,
+        help="Backtest MASE of the seasonal naive forecast (repeat last week), to compare with "
+        "the method kept.",
+    )
+    history_days = fields.Integer("Days of history", readonly=True)
+    recent_level = fields.Float(
+        "Sold a day (last 28 days)",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Mean daily demand of the last 28 days, stock-out days and holidays left out.",
+    )
+    level = fields.Float(
+        "Forecast a day (next 28 days)",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Mean daily forecast of the next 28 days, holidays left out.",
+    )
+    trend_28d = fields.Float(
+        "Trend per 28 days",
+        readonly=True,
+        help="Relative change of the forecast per 28 days (0.1 = +10 %).",
+    )
+    weekday_mon = fields.Float("Monday", digits=(16, 2), readonly=True)
+    weekday_tue = fields.Float("Tuesday", digits=(16, 2), readonly=True)
+    weekday_wed = fields.Float("Wednesday", digits=(16, 2), readonly=True)
+    weekday_thu = fields.Float("Thursday", digits=(16, 2), readonly=True)
+    weekday_fri = fields.Float("Friday", digits=(16, 2), readonly=True)
+    weekday_sat = fields.Float("Saturday", digits=(16, 2), readonly=True)
+    weekday_sun = fields.Float("Sunday", digits=(16, 2), readonly=True)
+    closed_weekdays = fields.Char(
+        readonly=True, help="Weekdays without any sale for months: forecast 0 (e.g. sat,sun)."
+    )
+    holiday_factor = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        help="Demand of a public holiday / demand of a normal day, learnt from the past "
+        "holidays and applied to those ahead.",
+    )
+    holiday_effect = fields.Selection(HOLIDAY_EFFECTS, readonly=True)
+    holiday_days = fields.Integer("Holidays ahead", readonly=True)
+    censored_days = fields.Integer(
+        "Stock-out days left out",
+        readonly=True,
+        help="Days out of stock in the history used: not counted as zero demand.",
+    )
+    capped = fields.Boolean(
+        readonly=True,
+        help="The method's forecast went above 3 × the largest daily demand and was cut.",
+    )
+    explanation = fields.Text(
+        "Why this forecast", compute="_compute_explanation", help="In words and figures."
+    )
+
+    # Accuracy measured after the fact (erpconnect.forecast.accuracy).
+    has_measured_accuracy = fields.Boolean("Measured", readonly=True)
+    measured_mase = fields.Float(
+        "Measured MASE",
+        readonly=True,
+        help="Error of the forecasts made for this product over the last 13 weeks, scored "
+        "against what then sold, divided by the error scale (below 1: better than repeating "
+        "last week).",
+    )
+    measured_smape = fields.Float("Measured sMAPE", readonly=True)
+    measured_mae = fields.Float(
+        "Measured error a day", digits="Product Unit of Measure", readonly=True
+    )
+    measured_coverage = fields.Float(
+        "Measured coverage",
+        readonly=True,
+        help="Share of the scored days whose sales fell in the 95 % interval.",
+    )
+    measured_days = fields.Integer(
+        "Days scored", readonly=True, help="Forecast days scored over the last 13 weeks."
+    )
+
     _sql_constraints = [
         ("run_product_uniq", "unique(run_id, product_id)", "A run forecasts a product once."),
     ]
+
+    @api.depends("adjusted_days")
+    def _compute_is_adjusted(self):
+        for forecast in self:
+            forecast.is_adjusted = forecast.adjusted_days > 0
+
+    @api.depends("product_id", "company_id", "as_of")
+    def _compute_adjustment_ids(self):
+        """Active adjustments of the product that end after the forecast's first day (one
+        search for all the forecasts)."""
+        dated = self.filtered("as_of")
+        adjustments = self.env["erpconnect.forecast.adjustment"].browse()
+        if dated:
+            adjustments = self.env["erpconnect.forecast.adjustment"].search(
+                [
+                    ("company_id", "in", dated.company_id.ids),
+                    ("product_id", "in", dated.product_id.ids),
+                    ("date_to", ">", min(dated.mapped("as_of"))),
+                ],
+                order="date_from, id",
+            )
+        for forecast in self:
+            forecast.adjustment_ids = adjustments.filtered(
+                lambda a, f=forecast: (
+                    a.company_id == f.company_id
+                    and a.product_id == f.product_id
+                    and f.as_of
+                    and a.date_to > f.as_of
+                )
+            )
+
+    @api.depends_context("lang")
+    @api.depends(
+        "method",
+        "mase",
+        "naive_mase",
+        "level",
+        "recent_level",
+        "trend_28d",
+        "closed_weekdays",
+        "holiday_effect",
+        "censored_days",
+        "capped",
+        "adjusted_days",
+        "measured_days",
+    )
+    def _compute_explanation(self):
+        for forecast in self:
+            forecast.explanation = "\n".join(explain_forecast(forecast))
 
     def unlink(self):
         """Delete the daily lines in SQL first, as ``_insert_lines`` writes them.
@@ -266,6 +447,11 @@ class ErpconnectForecast(models.Model):
         :raise UserError: the forecast failed for every product
         """
         product_ids = inputs.product_ids
+        adjustments = self.env["erpconnect.forecast.adjustment"]._adjustments_frame(
+            inputs.company_id,
+            inputs.as_of + timedelta(days=1),
+            inputs.as_of + timedelta(days=inputs.settings["horizon_days"]),
+        )
         os.makedirs(inputs.model_dir, exist_ok=True)
         # Under the company's analysis lock: a temporary file here is a killed worker's.
         engine.model_store.remove_leftovers(inputs.model_dir)
@@ -273,7 +459,9 @@ class ErpconnectForecast(models.Model):
         done = failed = 0
         first_error = None
         for batch in split_every(self._erpconnect_batch_size, product_ids, list):
-            batch_summaries, batch_failed, error = self._forecast_batch_isolated(run, inputs, batch)
+            batch_summaries, batch_failed, error = self._forecast_batch_isolated(
+                run, inputs, batch, adjustments
+            )
             summaries += batch_summaries
             done += len(batch)
             failed += batch_failed
@@ -297,8 +485,9 @@ class ErpconnectForecast(models.Model):
     # ------------------------------------------------------------------------------------------
     # Forecast step internals
     # ------------------------------------------------------------------------------------------
-    def _forecast_batch_isolated(self, run, inputs, product_ids):
-        """Forecast and stage ``product_ids`` in a savepoint, else one by one.
+    def _forecast_batch_isolated(self, run, inputs, product_ids, adjustments):
+        """Forecast and stage ``product_ids`` in a savepoint, else one by one (``adjustments``:
+        see :meth:`_forecast_batch`).
 
         Returns ``(summary frames, failed count, error text or None)``. When the first
         ``_erpconnect_systematic_failures`` products retried alone fail with the batch's own
@@ -306,7 +495,7 @@ class ErpconnectForecast(models.Model):
         """
         try:
             with self.env.cr.savepoint():
-                return [self._forecast_batch(run, inputs, product_ids)], 0, None
+                return [self._forecast_batch(run, inputs, product_ids, adjustments)], 0, None
         except Exception as error:  # isolate the failing product(s)
             batch_error = _error_text(error)
             _logger.exception(
@@ -321,7 +510,7 @@ class ErpconnectForecast(models.Model):
         for index, product_id in enumerate(product_ids):
             try:
                 with self.env.cr.savepoint():
-                    summaries.append(self._forecast_batch(run, inputs, [product_id]))
+                    summaries.append(self._forecast_batch(run, inputs, [product_id], adjustments))
                 continue
             except Exception as error:  # isolate the failing product
                 failed += 1
@@ -340,8 +529,14 @@ class ErpconnectForecast(models.Model):
                 return summaries, len(product_ids), batch_error
         return summaries, failed, batch_error
 
-    def _forecast_batch(self, run, inputs, product_ids):
-        """Run the engine on ``product_ids`` and stage its forecasts; returns the summary."""
+    def _forecast_batch(self, run, inputs, product_ids, adjustments):
+        """Run the engine on ``product_ids`` and stage its forecasts with their adjusted figures
+        (``adjustments``: the company's, ``engine.adjustments.ADJUSTMENT_COLUMNS``); returns the
+        statistical summary.
+
+        The adjusted forecast (``engine.adjust_forecast``: points, totals and the quantiles of
+        ``total_quantile``) is what suggestions must order for: it is the ``planned`` result
+        below (the statistical one where nothing is adjusted)."""
         settings = inputs.settings
         ModelFile = self.env["erpconnect.model.file"]
         model_dir = ModelFile._model_directory(inputs.company_id, inputs.model_dir, product_ids)
@@ -355,21 +550,27 @@ class ErpconnectForecast(models.Model):
             model_dir=model_dir,
         )
         ModelFile._record_checksums(inputs.company_id, model_dir.written)
+        planned, qty_adjusted = engine.adjust_forecast(
+            result, adjustments[adjustments["product_id"].isin(list(product_ids))]
+        )
         summary = result.summary
         if summary.empty:
             return summary
         trained_at = fields.Datetime.now()
         forecasts = self.create(
             [
-                self._prepare_forecast_values(run, inputs, row, trained_at)
-                for row in summary.to_dict("records")
+                self._prepare_forecast_values(run, inputs, row, trained_at, adjusted_row)
+                for row, adjusted_row in zip(
+                    summary.to_dict("records"), planned.summary.to_dict("records"), strict=True
+                )
             ]
         )
-        self._insert_lines(forecasts, result.lines)
+        self._insert_lines(forecasts, result.lines, qty_adjusted)
         return summary
 
-    def _prepare_forecast_values(self, run, inputs, row, trained_at):
-        """Values of the staged ``erpconnect.forecast`` of one engine summary row."""
+    def _prepare_forecast_values(self, run, inputs, row, trained_at, adjusted_row):
+        """Values of the staged ``erpconnect.forecast`` of one engine summary row (and of the
+        same product's row of the adjusted summary)."""
         values = {
             "active": False,
             "run_id": run.id,
@@ -390,10 +591,18 @@ class ErpconnectForecast(models.Model):
             for prefix in ("qty", "lower", "upper"):
                 name = "%s_%dd" % (prefix, days)
                 values[name] = _number(row[name])
+            values["adjusted_qty_%dd" % days] = _number(adjusted_row["qty_%dd" % days])
+        values["adjusted_days"] = int(adjusted_row.get("adjusted_days", 0))
+        values.update({name: _number(row[name]) for name in EXPLAIN_FLOATS})
+        values.update({name: int(_number(row[name])) for name in EXPLAIN_INTEGERS})
+        values["closed_weekdays"] = row["closed_weekdays"] or False
+        values["holiday_effect"] = row["holiday_effect"] or False
+        values["capped"] = bool(row["capped"])
         return values
 
-    def _insert_lines(self, forecasts, lines):
-        """Store the engine's daily ``lines`` of ``forecasts`` in one INSERT.
+    def _insert_lines(self, forecasts, lines, qty_adjusted):
+        """Store the engine's daily ``lines`` of ``forecasts`` in one INSERT, with their adjusted
+        quantities (``qty_adjusted``, aligned with ``lines``, NaN where not adjusted: NULL).
 
         A run writes horizon × products lines (900,000 for 10,000 products over 90 days): one
         INSERT of arrays instead of the ORM's per-record work.
@@ -401,19 +610,22 @@ class ErpconnectForecast(models.Model):
         if lines.empty:
             return
         forecast_of = {forecast.product_id.id: forecast.id for forecast in forecasts}
-        lines = lines[lines["product_id"].isin(list(forecast_of))]
+        kept = lines["product_id"].isin(list(forecast_of)).to_numpy()
+        lines = lines[kept].assign(qty_adjusted=np.asarray(qty_adjusted, dtype=float)[kept])
         Line = self.env["erpconnect.forecast.line"]
         company = forecasts.company_id
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO erpconnect_forecast_line
-                       (forecast_id, product_id, company_id, date, qty, lower, upper)
-                SELECT forecast_id, product_id, %(company)s, day, qty, lower, upper
+                       (forecast_id, product_id, company_id, date, qty, lower, upper,
+                        qty_adjusted, is_adjusted)
+                SELECT forecast_id, product_id, %(company)s, day, qty, lower, upper,
+                       COALESCE(adjusted, qty), adjusted IS NOT NULL
                   FROM unnest(%(forecast_ids)s::int[], %(product_ids)s::int[],
                               %(days)s::date[], %(qty)s::float8[], %(lower)s::float8[],
-                              %(upper)s::float8[])
-                       AS line(forecast_id, product_id, day, qty, lower, upper)
+                              %(upper)s::float8[], %(adjusted)s::float8[])
+                       AS line(forecast_id, product_id, day, qty, lower, upper, adjusted)
                 """,
                 company=company.id,
                 forecast_ids=[forecast_of[int(pid)] for pid in lines["product_id"]],
@@ -422,10 +634,77 @@ class ErpconnectForecast(models.Model):
                 qty=_floats(lines["qty"]),
                 lower=_floats(lines["lower"]),
                 upper=_floats(lines["upper"]),
+                adjusted=_floats(lines["qty_adjusted"]),
             )
         )
         Line.invalidate_model()
         forecasts.invalidate_recordset(["line_ids"])
+
+    @api.model
+    def _refresh_adjusted(self, keys):
+        """Recompute the adjusted figures of the forecasts (current and staged) of the
+        ``(company id, product id)`` pairs ``keys`` from their daily lines and the active
+        adjustments, after a planner changed adjustments: per company one read of the lines,
+        one UPDATE of them and one write per forecast."""
+        everything = self.sudo().with_context(active_test=False)
+        Adjustment = self.env["erpconnect.forecast.adjustment"]
+        Line = self.env["erpconnect.forecast.line"]
+        for company_id in sorted({company for company, _product in keys}):
+            product_ids = sorted({product for company, product in keys if company == company_id})
+            forecasts = everything.search(
+                [("company_id", "=", company_id), ("product_id", "in", product_ids)]
+            )
+            if not forecasts:
+                continue
+            Line.flush_model()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT id, forecast_id, product_id, date, qty
+                      FROM erpconnect_forecast_line
+                     WHERE forecast_id = ANY(%s)
+                  ORDER BY forecast_id, date
+                    """,
+                    forecasts.ids,
+                )
+            )
+            lines = pd.DataFrame(
+                self.env.cr.fetchall(), columns=["id", "forecast_id", "product_id", "date", "qty"]
+            )
+            if lines.empty:
+                continue
+            adjusted = engine.adjust_lines(
+                lines,
+                Adjustment._adjustments_frame(
+                    company_id, lines["date"].min(), lines["date"].max(), product_ids
+                ),
+            )
+            flags = np.isfinite(adjusted)
+            lines["planned"] = np.where(flags, adjusted, lines["qty"].to_numpy(dtype=float))
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE erpconnect_forecast_line AS line
+                       SET qty_adjusted = new.qty, is_adjusted = new.flag
+                      FROM unnest(%s::int[], %s::float8[], %s::bool[]) AS new(id, qty, flag)
+                     WHERE line.id = new.id
+                    """,
+                    lines["id"].tolist(),
+                    lines["planned"].tolist(),
+                    flags.tolist(),
+                )
+            )
+            Line.invalidate_model(["qty_adjusted", "is_adjusted"])
+            lines["day"] = lines.groupby("forecast_id").cumcount()
+            lines["flag"] = flags
+            for forecast in forecasts:
+                rows = lines[lines["forecast_id"] == forecast.id]
+                values = {
+                    "adjusted_qty_%dd" % days: float(rows.loc[rows["day"] < days, "planned"].sum())
+                    for days in TOTAL_DAYS
+                }
+                values["adjusted_days"] = int(rows["flag"].sum())
+                forecast.write(values)
 
     def _report_warnings(self, run, summary):
         """Add the engine's most frequent warnings to the run, with how many products each.
