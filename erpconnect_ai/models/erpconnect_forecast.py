@@ -326,9 +326,18 @@ class ErpconnectForecast(models.Model):
                                          # 30 and 90 days, else the sum of the daily bounds
                                          # (wider than a calibrated interval)
                 "totals": {"7d" | "30d" | "90d": {"qty": float, "lower": float, "upper": float}},
-                "mase": float | None, "smape": float | None,   # backtest accuracy (sMAPE 0-2)
+                "mase": float | None, "smape": float | None,   # backtest accuracy (sMAPE 0-2):
+                                         # what to expect
+                "measured": None | {"mase": float | None, "smape": float, "mae": float,
+                             "coverage": float, "days": int},  # measured after the fact,
+                                         # last 13 weeks (erpconnect.forecast.accuracy)
+                "adjusted_total": float,  # the same total with the planners' adjustments
+                "adjusted_totals": {"7d" | "30d" | "90d": float},
+                "adjusted_days": int,     # days of the horizon adjusted (0: not adjusted)
+                "explanation": [str],     # why this forecast, in the user's language
                 "trained_at": str, "as_of": str, "run_id": int,
-                "daily": [{"date": "YYYY-MM-DD", "qty": float, "lower": float, "upper": float}],
+                "daily": [{"date": "YYYY-MM-DD", "qty": float, "lower": float, "upper": float,
+                           "adjusted": float, "is_adjusted": bool}],
             }
         :raise ValidationError: an argument is not a positive whole number, or the horizon is
             longer than the forecasts
@@ -417,6 +426,21 @@ class ErpconnectForecast(models.Model):
             },
             mase=forecast.mase if forecast.has_accuracy else None,
             smape=forecast.smape if forecast.has_accuracy else None,
+            measured={
+                "mase": forecast.measured_mase,
+                "smape": forecast.measured_smape,
+                "mae": forecast.measured_mae,
+                "coverage": forecast.measured_coverage,
+                "days": forecast.measured_days,
+            }
+            if forecast.has_measured_accuracy
+            else None,
+            adjusted_total=sum(daily.mapped("qty_adjusted")),
+            adjusted_totals={
+                "%dd" % days: forecast["adjusted_qty_%dd" % days] for days in TOTAL_DAYS
+            },
+            adjusted_days=forecast.adjusted_days,
+            explanation=explain_forecast(forecast),
             trained_at=fields.Datetime.to_string(forecast.trained_at),
             as_of=fields.Date.to_string(forecast.as_of),
             run_id=forecast.run_id.id,
@@ -426,6 +450,8 @@ class ErpconnectForecast(models.Model):
                     "qty": line.qty,
                     "lower": line.lower,
                     "upper": line.upper,
+                    "adjusted": line.qty_adjusted,
+                    "is_adjusted": line.is_adjusted,
                 }
                 for line in daily
             ],

@@ -15,3 +15,7 @@ from . import test_erpconnect_kpi
 from . import test_pipeline_faults
 from . import test_translations
 from . import test_analysis_warehouse
+from . import test_forecast_accuracy
+from . import test_forecast_adjustment
+from . import test_forecast_holidays
+from . import test_stockout
