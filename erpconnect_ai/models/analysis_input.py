@@ -31,7 +31,8 @@ class AnalysisInput:
 
     ``history``: ``product_id, date, qty, amount``, one row per product and day with demand.
     ``products``: one row per product of ``history`` (columns ``PRODUCT_COLUMNS``).
-    ``forecast_summary`` and ``segments`` are filled by the forecast and segment steps.
+    ``forecast_summary`` and ``segments`` are filled by the forecast and segment steps,
+    ``forecast_results`` by the forecast step, ``order_items`` by the replenishment step.
     """
 
     company_id: int
@@ -43,6 +44,10 @@ class AnalysisInput:
     model_dir: str = ""
     forecast_summary: pd.DataFrame | None = None
     segments: pd.DataFrame | None = None
+    #: The engine's ForecastResult of each forecast batch (reused by engine.plan_orders).
+    forecast_results: list = field(default_factory=list)
+    #: The replenishment step's items (purchase facts, ABC class): the policy curve replays them.
+    order_items: pd.DataFrame | None = None
 
     @property
     def product_ids(self):

@@ -355,6 +355,7 @@ class ErpconnectForecast(models.Model):
             model_dir=model_dir,
         )
         ModelFile._record_checksums(inputs.company_id, model_dir.written)
+        inputs.forecast_results.append(result)
         summary = result.summary
         if summary.empty:
             return summary

@@ -39,7 +39,7 @@ SETTINGS_SPEC = {
     "horizon_days": (int, 90),
     "default_lead_time": (int, 7),
     "safety_days": (float, 3.0),
-    "stock_policy": (("service", "days"), "service"),
+    "stock_policy": (("forecast", "service", "days"), "forecast"),
     "service_level_a": (float, 0.98),
     "service_level_b": (float, 0.95),
     "service_level_c": (float, 0.90),
@@ -481,6 +481,13 @@ class ErpconnectRun(models.Model):
             (
                 "replenishment",
                 "erpconnect.replenishment",
+                "_run_step",
+                "_publish_run",
+                "_discard_run",
+            ),
+            (
+                "policy_curve",
+                "erpconnect.policy.curve",
                 "_run_step",
                 "_publish_run",
                 "_discard_run",

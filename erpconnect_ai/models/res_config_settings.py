@@ -63,7 +63,11 @@ class ResConfigSettings(models.TransientModel):
         help="Used for products without a vendor.",
     )
     erpconnect_stock_policy = fields.Selection(
-        [("service", "Service level per ABC class"), ("days", "Safety days of demand")],
+        [
+            ("forecast", "Forecast of lead time + review period, service level per ABC class"),
+            ("service", "Classic: service level per ABC class over the lead time"),
+            ("days", "Classic: safety days of demand"),
+        ],
         "Safety stock policy",
         config_parameter=SETTINGS_PREFIX + "stock_policy",
         default=_default("stock_policy"),
