@@ -16,3 +16,4 @@ from . import test_pipeline_faults
 from . import test_translations
 from . import test_analysis_warehouse
 from . import test_purchase_facts
+from . import test_purchase_ordering
