@@ -124,6 +124,15 @@ def test_auto_picks_seasonal_naive_on_a_pure_weekly_pattern():
     assert row["mase"] == 0.0 and row["smape"] == 0.0
     lines = lines_of(result)
     np.testing.assert_array_equal(lines["qty"], WEEK * 2)  # 2024-07-01 is a Monday
+    # Why: seasonal naive, as good as itself; level 150 / 7 a day over the two weeks, no trend,
+    # the weekly pattern relative to it; Saturday and Sunday never sold in 20 weeks: closed.
+    assert row["naive_mase"] == 0.0
+    assert row["level"] == pytest.approx(150 / 7)
+    assert row["trend_28d"] == pytest.approx(0.0)
+    factors = [row["weekday_" + day] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
+    np.testing.assert_allclose(factors, np.array(WEEK) / (150 / 7))
+    assert row["closed_weekdays"] == "sat,sun"
+    assert row["history_days"] == 140 and row["censored_days"] == 0 and not row["capped"]
     np.testing.assert_array_equal(lines["lower"], WEEK * 2)
     np.testing.assert_array_equal(lines["upper"], WEEK * 2)
 
@@ -170,6 +179,58 @@ def test_95_percent_interval_covers_about_95_percent_of_poisson_demand():
     assert abs(lines["qty"].mean() - 20.0) < 1.0
 
 
+ALTERNATING = [4.0, 6.0] * 30  # 60 days, the last one sells 6
+
+
+def test_sigma_daily_of_a_classic_interval_is_its_sigma():
+    # Moving average: level = mean of the last 7 days (6, 4, 6, 4, 6, 4, 6) = 36 / 7; sigma =
+    # root mean square of the last 28 days around it: 14 x (8/7)^2 and 14 x (6/7)^2 -> 50 / 49.
+    result = forecast_products(daily(ALTERNATING), horizon_days=7, method="moving_average")
+    row = summary_row(result)
+    assert row["sigma_daily"] == pytest.approx(np.sqrt(50) / 7)
+    # Its 7-day total: 36 +- 1.96 sigma sqrt(7); the 95 % quantile at 1.645 sigma sqrt(7).
+    assert row["upper_7d"] == pytest.approx(36 + 1.96 * np.sqrt(50) / 7 * np.sqrt(7))
+    quantile = result.total_quantile(7, 0.95).iloc[0]
+    z_95 = 1.6448536269514722
+    assert quantile["total"] == pytest.approx(36.0)
+    assert quantile["quantile"] == pytest.approx(36 + z_95 * np.sqrt(50) / 7 * np.sqrt(7))
+
+
+def test_sigma_daily_and_total_quantile_follow_the_calibrated_interval():
+    rng = np.random.default_rng(7)
+    qty = rng.poisson(20.0, size=(30, 300)).astype(float)
+    history = pd.concat([daily(qty[p], p + 1) for p in range(30)])
+    result = forecast_products(history, horizon_days=28)
+    summary = result.summary
+    # The sigma the first-week interval implies (what the ORM computed with its own 1.96).
+    np.testing.assert_allclose(
+        summary["sigma_daily"],
+        (summary["upper_7d"] - summary["qty_7d"]) / (1.96 * np.sqrt(7)),
+    )
+    # The 97.5 % quantile of the 7- and 28-day totals are the upper bounds of their 95 % bands.
+    np.testing.assert_allclose(result.total_quantile(7, 0.975)["quantile"], summary["upper_7d"])
+    np.testing.assert_allclose(result.total_quantile(28, 0.975)["quantile"], summary["upper_30d"])
+    np.testing.assert_allclose(result.total_quantile(7, 0.025)["quantile"], summary["lower_7d"])
+    # Per product days and levels (a Series by product id), quantiles growing with both.
+    days = pd.Series(np.arange(1, 31) % 28 + 1, index=summary["product_id"])
+    wide = result.total_quantile(days, 0.99)
+    narrow = result.total_quantile(days, 0.9)
+    assert (wide["quantile"] >= narrow["quantile"]).all()
+    assert list(wide["days"]) == list(days)
+    with pytest.raises(ValueError, match="days must be from 1 to the forecast horizon"):
+        result.total_quantile(29, 0.9)
+    with pytest.raises(ValueError, match="level must be a probability"):
+        result.total_quantile(7, 1.0)
+    with pytest.raises(ValueError, match="one value per product"):
+        result.total_quantile([7, 7], 0.9)
+
+
+def test_constant_demand_has_every_total_quantile_on_its_total():
+    result = forecast_products(daily([5.0] * 120), horizon_days=14)
+    for level in (0.05, 0.5, 0.99):
+        assert result.total_quantile(10, level).iloc[0]["quantile"] == pytest.approx(50.0)
+
+
 # --- backtest -------------------------------------------------------------------------------------
 
 # 35 days, first sale on day 0: a weekly pattern 1..7, day 10 sells 6 instead of 4, and the last
@@ -192,6 +253,11 @@ def test_backtest_folds_on_a_tiny_series_by_hand():
     # sMAPE of fold 2: mean over k = 1..7 of 2 / (2k + 1).
     fold2 = np.mean([2 / (2 * k + 1) for k in range(1, 8)])
     assert row["smape"] == pytest.approx(fold2 / 2)
+    # RMSSE of fold 2: MSE 1 over the mean squared one-step difference of days 0..27 (from the
+    # first sale, day 0): 27 differences, 24 inside the weeks (1 each, but 9 for day 9 -> 10,
+    # 3 -> 6) and 3 from Sunday 7 to Monday 1 (36 each): (23 + 9 + 3 x 36) / 27 = 140 / 27.
+    # Fold 1 has no error: 0.
+    assert row["rmsse"] == pytest.approx((0 + np.sqrt(27 / 140)) / 2)
     # Fold 1 is covered by the interval of fold 2's errors (+1 each): [point, point + ...];
     # fold 2 gets the zero-width interval of fold 1's errors and misses every day.
     assert row["coverage"] == pytest.approx((1 + 0) / 2)
@@ -204,7 +270,10 @@ def test_backtest_returns_every_method_and_auto_per_product():
     assert set(result["method"]) == set(forecasting.METHOD_NAMES)
     weekly = result[result["product_id"] == 1].set_index("method")
     assert weekly.loc["seasonal_naive", "mae"] == 0.0
-    assert weekly.loc["moving_average", "mae"] > 10
+    # Saturday and Sunday never sold in 12 weeks: closed weekdays. The flat 7-day mean 150 / 7
+    # moves to the five open days (150 / 5 = 30 each, 0 on the weekend): errors 20, 10, 0, 10,
+    # 20, 0, 0 -> MAE 60 / 7 on every fold.
+    assert weekly.loc["moving_average", "mae"] == pytest.approx(60 / 7)
     # auto is scored on each fold with the method chosen on the other folds: seasonal naive.
     assert weekly.loc["auto", "mae"] == 0.0
 
@@ -280,9 +349,43 @@ def test_ten_years_of_history_uses_the_last_three():
     rng = np.random.default_rng(5)
     values = rng.poisson(np.tile(WEEK, 522)[:3650]).astype(float)
     values[:-1096] += 1000  # anything older than three years must not matter
-    result = forecast_products(daily(values), horizon_days=7)
-    assert len(result.lines) == 7
-    assert result.lines["qty"].max() < 100
+    values[-1096] = 1.0  # the first day of the last three years sells 1
+    old = np.zeros(3650)
+    old[:-1100] = 5.0  # sold only more than three years ago
+    history = pd.concat([daily(values, 1), daily(old, 2)])
+    result = forecast_products(history, horizon_days=7, method="moving_average")
+    lines = lines_of(result)
+    # Product 1: 1,096 days of history (not 3,650), and its cap is 3 x the largest day of
+    # those three years (not 3 x 1,000+).
+    assert summary_row(result)["history_days"] == 1096
+    last_three = values[-1096:]
+    # The 7-day mean moves to the five weekdays that sell (WEEK's zero days never sold in
+    # three years: closed): the week's total over 5 days.
+    closed = np.tile(WEEK, 523)[3650:3657] == 0
+    week_total = last_three[-7:].sum()
+    np.testing.assert_allclose(lines["qty"], np.where(closed, 0.0, week_total / 5))
+    assert lines["upper"].max() <= 3 * last_three.max()
+    # Product 2 has no sale in the history used: zero forecast and the warning.
+    row = summary_row(result, 2)
+    assert row["warning"] == forecasting.NO_SALES_WARNING
+    assert (lines_of(result, 2)[["qty", "lower", "upper"]].to_numpy() == 0).all()
+
+
+def test_fourteen_days_since_the_first_sale_is_the_cut_over_to_the_methods():
+    # 13 days of history: the 7-day moving average (mean of days 7..13 = 10).
+    young = np.r_[np.zeros(30), np.arange(1.0, 14.0)]
+    # 14 days: the methods; no backtest fold yet, so the default method ets, whose recursion
+    # starts after 14 days: its level is the mean of the 14 days, 7.5 (the moving average would
+    # be 11).
+    grown = np.r_[np.zeros(29), np.arange(1.0, 15.0)]
+    history = pd.concat([daily(young, 1), daily(grown, 2)])
+    result = forecast_products(history, horizon_days=3)
+    np.testing.assert_allclose(lines_of(result, 1)["qty"], 10.0)
+    assert summary_row(result, 1)["method"] == "moving_average"
+    assert summary_row(result, 1)["warning"].startswith("only 13 day(s) since the first sale")
+    np.testing.assert_allclose(lines_of(result, 2)["qty"], 7.5)
+    assert summary_row(result, 2)["method"] == "ets"
+    assert "14 days of history: too short to compare methods" in summary_row(result, 2)["warning"]
 
 
 def test_as_of_ignores_later_history():

@@ -209,3 +209,27 @@ def test_gbm_is_deterministic_and_falls_back_for_young_products():
     np.testing.assert_array_equal(first, second)
     np.testing.assert_allclose(first[1, 0], 2.0)
     assert abs(first[1, 1:].mean() - 6.0) < 1.0
+
+
+def test_gbm_stays_bounded_on_lumpy_demand_and_rare_big_orders():
+    # Regression (issue 11): 30 products selling 9 units once a month, 20 steady sellers, 10
+    # products selling 1 unit a quarter with one order of 400+ units. Before the target cap the
+    # Poisson trees diverged: forecasts of 1e30 units a day for the monthly products, inf for
+    # others.
+    n_days = 400
+    qty = np.zeros((60, n_days))
+    for p in range(30):
+        qty[p, p % 30 :: 30] = 9.0
+    rng = np.random.default_rng(0)
+    for p in range(30, 50):
+        qty[p] = rng.poisson(3.0 + p % 5, n_days)
+    for p in range(50, 60):
+        qty[p, ::91] = 1.0
+        qty[p, 200 + p] = 400.0
+    forecast = gbm(qty, [n_days - 28, n_days], 28, _dates(n_days))
+    assert np.isfinite(forecast).all() and (forecast >= 0).all()
+    # A monthly 9-unit product never gets more than 9 a day (its mean is 9 / 30 = 0.3).
+    assert forecast[:, :30].max() <= 9.0
+    # Nothing above 15 times the product's 28/91/364-day level (TARGET_CAP): the big-order
+    # products' 364-day level is at most (400 + 4) / 364 = 1.11 a day.
+    assert forecast[:, 50:].max() <= 15 * 404 / 364

@@ -5,6 +5,7 @@ products at once on a products × days matrix.
 """
 
 from . import metrics, model_store
+from .accuracy import score_forecasts
 from .anomalies import detect_anomalies
 from .baseline import demand_baseline, moving_average_forecast
 from .forecasting import ForecastResult, backtest, forecast, forecast_products
@@ -12,3 +13,4 @@ from .history import DemandMatrix, MatrixForecast, daily_matrix
 from .polynomial import PolynomialForecast, polynomial_forecast
 from .replenishment import demand_statistics, replenishment
 from .segmentation import segment_abc_xyz
+from .stockouts import lost_sales

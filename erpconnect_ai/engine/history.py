@@ -5,6 +5,13 @@ ISO string), ``qty`` (float) and optionally ``amount`` (revenue of the line). Ro
 transaction lines or daily totals. Per product and day the quantities are summed, so returns
 (negative ``qty``) are netted against the sales of the same day; the net daily demand is then
 floored at 0. Days without rows are zero demand.
+
+Stock-outs: ``unavailable`` (DataFrame ``product_id, date``) lists the days a product could not be
+sold (nothing on hand during the day and no sale). Those days are *censored*: their zero is not a
+demand of zero. :func:`daily_matrix` marks them in ``DemandMatrix.censored`` (only days without a
+sale: a day that sold something is an observation whatever the stock said); every engine
+function that takes ``unavailable`` leaves them out of what it measures or imputes them (see
+:mod:`engine.demand_calendar`).
 """
 
 from dataclasses import dataclass, field
@@ -35,6 +42,9 @@ class DemandMatrix:
             ``as_of`` (looking at the whole history, not only the window); ``NaT`` when never.
         dropped_rows: number of input rows ignored because ``product_id``, ``date`` or ``qty``
             was missing or not a finite number.
+        censored: ``bool`` array (P, D), days the product could not be sold (stock-outs from
+            ``unavailable``, only days without a sale), or ``None`` when no ``unavailable`` was
+            given.
     """
 
     product_ids: np.ndarray
@@ -44,6 +54,7 @@ class DemandMatrix:
     order_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     first_sale: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="datetime64[D]"))
     dropped_rows: int = 0
+    censored: np.ndarray | None = None
 
     @property
     def as_of(self):
@@ -77,6 +88,18 @@ def to_day(value):
     return np.datetime64(stamp.date(), "D")
 
 
+def _ids_and_days(frame):
+    """``product_id`` (float64, NaN where unreadable) and ``date`` (datetime64[D], NaT where
+    unreadable; time zones dropped) of a frame's rows."""
+    products = pd.to_numeric(frame["product_id"], errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan
+    )
+    dates = pd.to_datetime(frame["date"], errors="coerce")
+    if isinstance(dates.dtype, pd.DatetimeTZDtype):
+        dates = dates.dt.tz_localize(None)
+    return products, dates.to_numpy().astype("datetime64[D]")
+
+
 def _clean_rows(history):
     """Validate ``history`` and return its usable rows as numpy arrays.
 
@@ -91,13 +114,7 @@ def _clean_rows(history):
             "history is missing the column(s) %s; expected product_id, date, qty and optionally "
             "amount" % ", ".join(missing)
         )
-    products = pd.to_numeric(history["product_id"], errors="coerce").to_numpy(
-        dtype=np.float64, na_value=np.nan
-    )
-    dates = pd.to_datetime(history["date"], errors="coerce")
-    if isinstance(dates.dtype, pd.DatetimeTZDtype):
-        dates = dates.dt.tz_localize(None)
-    days = dates.to_numpy().astype("datetime64[D]")
+    products, days = _ids_and_days(history)
     qty = pd.to_numeric(history["qty"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     keep = np.isfinite(products) & ~np.isnat(days) & np.isfinite(qty)
     dropped = int(len(keep) - np.count_nonzero(keep))
@@ -113,7 +130,7 @@ def _clean_rows(history):
     return products.astype(np.int64), days[keep], qty[keep], amount, dropped
 
 
-def daily_matrix(history, as_of=None, lookback_days=None, *, product_ids=None):
+def daily_matrix(history, as_of=None, lookback_days=None, *, product_ids=None, unavailable=None):
     """Build the products × days demand matrix of ``history``.
 
     Args:
@@ -127,6 +144,9 @@ def daily_matrix(history, as_of=None, lookback_days=None, *, product_ids=None):
         product_ids: optional list of the products to return, in that set (sorted); products
             without rows get zero rows, rows of other products are ignored. Default: every
             product with a row on or before ``as_of``.
+        unavailable: optional DataFrame ``product_id, date`` of the days each product could not
+            be sold (stock-outs); sets ``censored``. Rows of other products or days, and
+            unreadable rows, are ignored.
 
     Returns:
         :class:`DemandMatrix`. With an empty history and no ``as_of`` it has zero days.
@@ -193,15 +213,43 @@ def daily_matrix(history, as_of=None, lookback_days=None, *, product_ids=None):
         matrix[matrix < _NET_ZERO] = 0.0
         return matrix
 
+    net_qty = _net(qty)
+    censored = None
+    if unavailable is not None:
+        censored = censored_days(unavailable, ids, start or 0, n_days) & (net_qty <= 0)
     return DemandMatrix(
         product_ids=ids,
         dates=dates,
-        qty=_net(qty),
+        qty=net_qty,
         revenue=_net(amount) if amount is not None else None,
         order_lines=np.bincount(code[qty > 0], minlength=n_products).astype(np.int64),
         first_sale=first_sale,
         dropped_rows=dropped,
+        censored=censored,
     )
+
+
+def censored_days(unavailable, product_ids, start, n_days):
+    """Boolean (P, D) mask of the ``unavailable`` days of ``product_ids`` (sorted) over the
+    ``n_days`` days from ``start`` (days since 1970-01-01).
+
+    Raises:
+        ValueError: ``unavailable`` is not a DataFrame with the columns ``product_id, date``.
+    """
+    if not isinstance(unavailable, pd.DataFrame) or not {"product_id", "date"} <= set(
+        unavailable.columns
+    ):
+        raise ValueError("unavailable must be a DataFrame with the columns product_id, date")
+    mask = np.zeros((len(product_ids), n_days), dtype=bool)
+    if not len(unavailable) or not len(product_ids) or not n_days:
+        return mask
+    products, day = _ids_and_days(unavailable)
+    keep = np.isfinite(products) & ~np.isnat(day)
+    products, offset = products[keep].astype(np.int64), day[keep].astype(np.int64) - start
+    row = np.minimum(np.searchsorted(product_ids, products), len(product_ids) - 1)
+    inside = (product_ids[row] == products) & (offset >= 0) & (offset < n_days)
+    mask[row[inside], offset[inside]] = True
+    return mask
 
 
 def _product_codes(products, wanted=None):

@@ -13,6 +13,10 @@ backtested horizon K uses the K-day sum times T / K).
 
 When products are split into groups (one per chosen method), each group with enough errors gets
 its own quantiles; smaller groups use the quantiles of all products.
+
+:func:`sum_quantile` gives, the same way, one quantile at any probability of the sum of the
+first T days of each product (e.g. the demand over a lead time at a service level): what a
+planner needs beyond the 95 % bands (:meth:`engine.forecasting.ForecastResult.total_quantile`).
 """
 
 import numpy as np
@@ -60,10 +64,12 @@ def scaled_errors(errors, scale, valid):
         )
 
 
-def _pooled(scaled, level, neighbours=NEIGHBOUR_STEPS):
-    """(2, K) quantiles per column over the first two axes, pooling neighbouring columns."""
+def _pooled(scaled, level, neighbours=NEIGHBOUR_STEPS, probabilities=None):
+    """(2, K) quantiles per column over the first two axes, pooling neighbouring columns
+    (``len(probabilities)`` rows instead of 2 when the probabilities are given)."""
+    probabilities = _bounds(level) if probabilities is None else list(probabilities)
     steps = scaled.shape[-1]
-    result = np.full((2, steps), np.nan)
+    result = np.full((len(probabilities), steps), np.nan)
     if not steps or not scaled.size:
         return result
     by_step = np.moveaxis(scaled, -1, 0).reshape(steps, -1)
@@ -71,7 +77,7 @@ def _pooled(scaled, level, neighbours=NEIGHBOUR_STEPS):
         sample = by_step[max(k - neighbours, 0) : k + neighbours + 1].ravel()
         sample = sample[np.isfinite(sample)]
         if len(sample):
-            result[:, k] = np.quantile(sample, _bounds(level))
+            result[:, k] = np.quantile(sample, probabilities)
     return result
 
 
@@ -111,12 +117,44 @@ def quantiles(errors, scale, valid, groups=None, level=LEVEL, totals=()):
     sums = np.empty((n_products, 2, len(totals)))
     daily[:] = _pooled(scaled, level)
     sums[:] = _pooled(totals_scaled, level, neighbours=0)
+    for members in _own_groups(scaled, groups):
+        daily[members] = _pooled(scaled[:, members], level)
+        sums[members] = _pooled(totals_scaled[:, members], level, neighbours=0)
+    return daily, sums
+
+
+def _own_groups(scaled, groups):
+    """Member masks of the groups with enough scaled errors for quantiles of their own."""
+    steps = scaled.shape[2]
     for label in np.unique(groups):
         members = groups == label
-        if np.isfinite(scaled[:, members]).sum() >= MIN_GROUP_ERRORS * errors.shape[2]:
-            daily[members] = _pooled(scaled[:, members], level)
-            sums[members] = _pooled(totals_scaled[:, members], level, neighbours=0)
-    return daily, sums
+        if np.isfinite(scaled[:, members]).sum() >= MIN_GROUP_ERRORS * steps:
+            yield members
+
+
+def sum_quantile(errors, scale, valid, days, probability, groups=None):
+    """Scaled quantile at ``probability`` of the sum of the first ``days`` errors, per product.
+
+    Same pooling as :func:`quantiles` (per group when it has enough errors, else all products);
+    ``days`` beyond the K backtested days extrapolate the K-day sum times days / K.
+
+    Args:
+        errors, scale, valid, groups: as in :func:`quantiles`.
+        days: length T of the sum (>= 1).
+        probability: in (0, 1), e.g. 0.95 for the demand a 95 % service level covers.
+
+    Returns:
+        (P,) scaled quantiles (NaN where no error was available); the quantile of the T-day
+        total of a forecast ``f`` is ``f + q * s``.
+    """
+    n_products = errors.shape[1]
+    groups = np.zeros(n_products, dtype=int) if groups is None else np.asarray(groups)
+    scaled = scaled_errors(errors, scale, valid)
+    sums = _sums(scaled, [days])
+    result = np.full(n_products, _pooled(sums, 0, 0, [probability])[0, 0])
+    for members in _own_groups(scaled, groups):
+        result[members] = _pooled(sums[:, members], 0, 0, [probability])[0, 0]
+    return result
 
 
 def apply(point, scale, quantile):

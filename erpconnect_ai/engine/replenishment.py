@@ -286,11 +286,11 @@ def replenishment(
 def demand_statistics(matrix):
     """Demand figures :func:`replenishment` needs, from a :class:`~engine.history.DemandMatrix`.
 
-    Per product, over the days from its first sale in the matrix to the end:
-    ``avg_daily_demand`` (mean), ``demand_std`` (population σ of daily demand), ``adi``
-    (average inter-demand interval = days / days with demand), ``cv2`` (squared coefficient of
-    variation of the non-zero daily demands), ``demand_days`` (days with demand). A product that
-    never sold gets 0, 0, NaN, NaN, 0.
+    Per product, over the days from its first sale in the matrix to the end, stock-out days
+    (``matrix.censored``) left out: ``avg_daily_demand`` (mean), ``demand_std`` (population σ
+    of daily demand), ``adi`` (average inter-demand interval = days / days with demand), ``cv2``
+    (squared coefficient of variation of the non-zero daily demands), ``demand_days`` (days
+    with demand). A product that never sold gets 0, 0, NaN, NaN, 0.
 
     Returns:
         DataFrame ``product_id, avg_daily_demand, demand_std, adi, cv2, demand_days``.
@@ -300,6 +300,8 @@ def demand_statistics(matrix):
     n_days = qty.shape[1]
     first = first_true(sold)
     active = np.arange(n_days)[np.newaxis, :] >= first[:, np.newaxis]
+    if matrix.censored is not None:
+        active &= ~matrix.censored
     days = active.sum(axis=1)
     demand_days = sold.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -19,6 +19,11 @@ the window starts with the history, so the first block is completed with days wi
 ``"D"`` uses the days. Periods before a product's first sale are
 left out. X when cv < 0.3, Y when 0.3 ≤ cv < 0.7, Z when cv ≥ 0.7. A product without demand, or
 with fewer than 2 periods since its first sale, is Z with a note and cv NaN.
+
+Stock-outs (``unavailable``, see :mod:`engine.history`): a day the product could not be sold
+is not a day of zero demand. With ``xyz_period="D"`` those days are left out; with ``"W"`` a
+week's total is scaled to 7 days from its days in stock (``total x 7 / days in stock``) and a
+week without any day in stock is left out. Revenue (ABC) is what was sold, stock-outs included.
 """
 
 import math
@@ -91,24 +96,37 @@ def abc_classes(revenue, product_ids, mode="rank", thresholds=None):
     return classes
 
 
-def _period_totals(qty, period, complete_first_week=False):
+def _period_totals(qty, period, complete_first_week=False, censored=None):
     """Demand per period: (P, N) array of 7-day sums counted back from the last day, or days.
 
     The leading incomplete week is left out, or completed with zero days before it when
     ``complete_first_week`` (the matrix starts with the history: earlier days sold nothing).
+    ``censored`` (P, D) days are left out: NaN days, weeks scaled to 7 days in stock (NaN
+    without any).
     """
     if period == "D":
-        return qty
+        return qty if censored is None else np.where(censored, np.nan, qty)
+    in_stock = np.ones(qty.shape) if censored is None else (~censored).astype(float)
     if complete_first_week and qty.shape[1] % 7:
         padding = np.zeros((qty.shape[0], 7 - qty.shape[1] % 7))
         qty = np.concatenate([padding, qty], axis=1)
+        in_stock = np.concatenate([padding + 1.0, in_stock], axis=1)
     blocks = qty.shape[1] // 7
     if blocks == 0:
         return np.zeros((qty.shape[0], 0))
-    return qty[:, qty.shape[1] - blocks * 7 :].reshape(qty.shape[0], blocks, 7).sum(axis=2)
+
+    def weekly(values):
+        return values[:, values.shape[1] - blocks * 7 :].reshape(len(values), blocks, 7).sum(axis=2)
+
+    totals = weekly(qty)
+    if censored is None:
+        return totals
+    days = weekly(in_stock)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(days > 0, totals * 7 / np.maximum(days, 1), np.nan)
 
 
-def xyz_classes(qty, period="W", thresholds=None, complete_first_week=False):
+def xyz_classes(qty, period="W", thresholds=None, complete_first_week=False, censored=None):
     """Coefficient of variation and XYZ class of each row of a demand matrix.
 
     Args:
@@ -117,6 +135,7 @@ def xyz_classes(qty, period="W", thresholds=None, complete_first_week=False):
         thresholds: (X, Y) cut-offs, default (0.3, 0.7).
         complete_first_week: complete the leading incomplete week with zeros instead of
             leaving it out (when the matrix starts at the beginning of the history).
+        censored: optional (P, D) bool, stock-out days (see the module docstring).
 
     Returns:
         (cv float array (P,) with NaN where undefined, xyz object array (P,), note object
@@ -125,12 +144,15 @@ def xyz_classes(qty, period="W", thresholds=None, complete_first_week=False):
     if period not in ("W", "D"):
         raise ValueError("xyz_period must be 'W' (weekly) or 'D' (daily), got %r" % (period,))
     low, high = _thresholds(thresholds, "xyz_thresholds", (0.3, 0.7))
-    totals = _period_totals(np.asarray(qty, dtype=np.float64), period, complete_first_week)
+    totals = _period_totals(
+        np.asarray(qty, dtype=np.float64), period, complete_first_week, censored
+    )
     n_products, n_periods = totals.shape
     sold = totals > 0
     first = first_true(sold)
-    active = np.arange(n_periods)[np.newaxis, :] >= first[:, np.newaxis]
+    active = (np.arange(n_periods)[np.newaxis, :] >= first[:, np.newaxis]) & np.isfinite(totals)
     periods = active.sum(axis=1)
+    totals = np.where(active, totals, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = (totals * active).sum(axis=1) / np.maximum(periods, 1)
         variance = (active * (totals - mean[:, np.newaxis]) ** 2).sum(axis=1) / np.maximum(
@@ -156,6 +178,7 @@ def segment_abc_xyz(
     xyz_period="W",
     as_of=None,
     lookback_days=None,
+    unavailable=None,
 ):
     """ABC/XYZ segment of every product and the 3 × 3 matrix (see the module docstring).
 
@@ -167,6 +190,8 @@ def segment_abc_xyz(
         xyz_thresholds: (X, Y) cv cut-offs, default (0.3, 0.7).
         xyz_period: ``"W"`` weekly (default) or ``"D"`` daily.
         as_of, lookback_days: window of the analysis (:func:`engine.daily_matrix`).
+        unavailable: optional DataFrame ``product_id, date`` of stock-out days, left out of the
+            variability (see the module docstring).
 
     Returns:
         ``(segments, matrix)``. ``segments`` per product: ``product_id, revenue,
@@ -174,7 +199,9 @@ def segment_abc_xyz(
         AX, AY, AZ, BX, … CZ: ``abc, xyz, product_count, revenue, revenue_share,
         recommendation``. Revenue shares are fractions (0 to 1) of the total revenue.
     """
-    matrix = daily_matrix(history, as_of=as_of, lookback_days=lookback_days)
+    matrix = daily_matrix(
+        history, as_of=as_of, lookback_days=lookback_days, unavailable=unavailable
+    )
     if matrix.revenue is not None:
         revenue = matrix.revenue.sum(axis=1)
         revenue_note = ""
@@ -185,7 +212,11 @@ def segment_abc_xyz(
     share = revenue / total if total > 0 else np.zeros(len(revenue))
     abc = abc_classes(revenue, matrix.product_ids, mode, abc_thresholds)
     cv, xyz, notes = xyz_classes(
-        matrix.qty, xyz_period, xyz_thresholds, complete_first_week=lookback_days is None
+        matrix.qty,
+        xyz_period,
+        xyz_thresholds,
+        complete_first_week=lookback_days is None,
+        censored=matrix.censored,
     )
     if revenue_note:
         notes = np.array(

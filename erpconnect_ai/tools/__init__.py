@@ -4,7 +4,9 @@ from .demand_generator import (
     CATALOGUE_PROFILE_WEIGHTS,
     DEFAULT_PROFILE_WEIGHTS,
     PROFILES,
+    SHAPES,
     generate_demand,
+    generate_shapes,
     vendor_count,
     vendor_names,
 )

@@ -241,7 +241,7 @@ def _catalogue(profiles, rng, code_prefix=""):
     return pd.DataFrame(rows)
 
 
-def _expected_demand(profiles, day_index, weekday, day_of_year, n_days, rng):
+def _expected_demand(profiles, day_index, weekday, day_of_year, n_days, rng, new_days=(30, 60)):
     """Mean daily demand (P x D) before noise, events and censoring; also the launch offsets."""
     n_products = len(profiles)
     mean = np.zeros((n_products, n_days))
@@ -269,7 +269,8 @@ def _expected_demand(profiles, day_index, weekday, day_of_year, n_days, rng):
             mean[p] = level * (1 - (1 - end) * t) * weekly
         elif profile == "new":
             level = np.exp(rng.uniform(np.log(3), np.log(25)))
-            days_on_sale = int(rng.integers(30, 61))  # 30..60 days including the first one
+            # 30..60 days including the first one (new_days)
+            days_on_sale = int(rng.integers(new_days[0], new_days[1] + 1))
             launch[p] = max(n_days - days_on_sale, 0)
             ramp = np.clip((day_index - launch[p] + 1) / 14, 0, 1)
             mean[p] = np.where(day_index >= launch[p], level * ramp * weekly, 0.0)
@@ -399,8 +400,64 @@ def _stock_today(profiles, qty, out_today, rng):
     return on_hand, status
 
 
+def _holiday_effects(qty, holiday_mask, rng):
+    """Apply each product's holiday effect to the quantities of the holidays (in place).
+
+    Per product: closed (45 %, nothing sells), reduced (35 %, each unit sells with probability
+    0.2-0.6), boosted (10 %, x1.5-2.5) or normal (10 %). Returns the factors (P,)."""
+    n_products = qty.shape[0]
+    draw = rng.random(n_products)
+    factor = np.where(
+        draw < 0.45,
+        0.0,
+        np.where(
+            draw < 0.8,
+            rng.uniform(0.2, 0.6, n_products),
+            np.where(draw < 0.9, rng.uniform(1.5, 2.5, n_products), 1.0),
+        ),
+    )
+    days = np.flatnonzero(holiday_mask)
+    block = qty[:, days]
+    ratio = np.repeat(factor[:, None], len(days), axis=1)
+    thinned = rng.binomial(block.astype(np.int64), np.minimum(ratio, 1.0)).astype(float)
+    extra = rng.poisson(block * np.maximum(ratio - 1.0, 0.0)).astype(float)
+    qty[:, days] = thinned + extra
+    return factor
+
+
+def _extra_stockouts(qty, event, count, rng):
+    """``count`` more stock-out windows of 3-21 days per product that sells (in place);
+    returns their (P, D) mask."""
+    n_days = qty.shape[1]
+    mask = np.zeros(qty.shape, dtype=bool)
+    sells = np.flatnonzero((qty > 0).any(axis=1))
+    first = np.where(qty > 0, np.arange(n_days), n_days).min(axis=1)
+    for p in sells:
+        for _ in range(count):
+            length = int(rng.integers(3, 22))
+            low = int(first[p]) + 14
+            if low >= n_days:
+                break
+            start = int(rng.integers(low, n_days))
+            mask[p, start : start + length] = True
+    qty[mask] = 0
+    event[mask] = 0
+    return mask
+
+
 def generate_demand(
-    n_products, n_days=730, seed=0, end_date=None, profile_weights=None, code_prefix=""
+    n_products,
+    n_days=730,
+    seed=0,
+    end_date=None,
+    profile_weights=None,
+    code_prefix="",
+    *,
+    new_days=(30, 60),
+    anomalies=True,
+    extra_stockouts=0,
+    holidays=None,
+    with_truth=False,
 ):
     """Generate a deterministic catalogue and its daily sales history (see the module docstring).
 
@@ -411,7 +468,21 @@ def generate_demand(
     :param dict profile_weights: share of each profile (default :data:`DEFAULT_PROFILE_WEIGHTS`).
     :param str code_prefix: put before every ``default_code`` (``"FST-00001"`` by default), to
         keep two generated catalogues apart in one database.
-    :return: ``(products, history)`` DataFrames.
+
+    Options for benchmarks (their defaults give the frames above, unchanged):
+
+    :param tuple new_days: (shortest, longest) days of history of the ``new`` products.
+    :param bool anomalies: plant the single abnormal days (``False``: none).
+    :param int extra_stockouts: more stock-out windows (3-21 days, anywhere after the first two
+        weeks of sales) per product that sells, with their own random stream.
+    :param holidays: dates of public holidays / closing days; each product gets an effect on
+        them (closed 45 %, reduced to 20-60 % 35 %, boosted x1.5-2.5 10 %, none 10 %), with
+        their own random stream. ``products`` then has ``holiday_factor``.
+    :param bool with_truth: also return ``truth``: one row per product and day, ``product_id,
+        date, demand`` (what customers wanted: the quantity sold, or what would have sold on a
+        stock-out day), ``expected`` (the mean before noise and events), ``unavailable`` (the
+        stock-out days: no stock, no sale), ``holiday``.
+    :return: ``(products, history)`` DataFrames, or ``(products, history, truth)``.
     :raises ValueError: on a non-positive product count, too short a history or unknown profiles.
     """
     if int(n_products) < 1:
@@ -431,14 +502,31 @@ def generate_demand(
     profiles = profiles[rng.permutation(n_products)].tolist()
     products = _catalogue(profiles, rng, code_prefix)
 
-    mean, launch = _expected_demand(profiles, day_index, weekday, day_of_year, n_days, rng)
+    mean, launch = _expected_demand(
+        profiles, day_index, weekday, day_of_year, n_days, rng, tuple(new_days)
+    )
     qty = _draw_quantities(profiles, mean, launch, rng)
+    holiday_mask = np.zeros(n_days, dtype=bool)
+    if holidays is not None:
+        holiday_days = pd.DatetimeIndex(pd.to_datetime(list(holidays))).normalize()
+        holiday_mask = dates.isin(holiday_days)
+        products["holiday_factor"] = _holiday_effects(
+            qty, holiday_mask, np.random.default_rng([seed, 2])
+        )
     price_factor = np.ones_like(qty)
     event = np.zeros(qty.shape, dtype=np.int8)  # 0 none, 1 promo, 2 spike, 3 drop
     _promotions(profiles, qty, price_factor, event, rng)
+    uncensored = qty.copy()
     start, end_idx, out_today = _stockouts(profiles, qty, event, n_days, rng)
-    _anomalies(profiles, mean, qty, event, start, end_idx, weekday, rng)
+    if anomalies:
+        _anomalies(profiles, mean, qty, event, start, end_idx, weekday, rng)
     on_hand, status = _stock_today(profiles, qty, out_today, rng)
+    unavailable = (day_index[None, :] >= start[:, None]) & (day_index[None, :] <= end_idx[:, None])
+    if extra_stockouts:
+        demand_before = qty.copy()
+        extra = _extra_stockouts(qty, event, int(extra_stockouts), np.random.default_rng([seed, 1]))
+        uncensored = np.where(extra, demand_before, uncensored)
+        unavailable |= extra
 
     rows, cols = np.nonzero(qty > 0)
     list_price = products["list_price"].to_numpy()
@@ -468,4 +556,97 @@ def generate_demand(
     products["stockout_end"] = pd.Series(
         [dates[i] if i >= 0 else pd.NaT for i in end_idx], dtype="datetime64[ns]"
     )
-    return products, history
+    if not with_truth:
+        return products, history
+    demand = np.where(unavailable, uncensored, qty)
+    truth = pd.DataFrame(
+        {
+            "product_id": np.repeat(np.arange(1, n_products + 1), n_days),
+            "date": np.tile(dates.to_numpy(), n_products),
+            "demand": demand.ravel(),
+            "expected": mean.ravel(),
+            "unavailable": unavailable.ravel(),
+            "holiday": np.tile(holiday_mask, n_products),
+        }
+    )
+    return products, history, truth
+
+
+#: Series shapes of :func:`generate_shapes` (property tests of the forecast bounds).
+SHAPES = (
+    "smooth",
+    "seasonal",
+    "trending",
+    "intermittent",
+    "lumpy",
+    "spike",
+    "new",
+    "constant",
+    "zeros",
+    "monthly",
+)
+
+
+def generate_shapes(n_series, n_days=730, seed=0):
+    """Random daily demand series of every shape in :data:`SHAPES`, in turn, as one matrix.
+
+    Levels are drawn log-uniformly from 0.05 to 500 units a day. ``smooth``: Poisson around the
+    level; ``seasonal``: yearly and weekly waves; ``trending``: a linear trend from -100 % to
+    +300 % over the series; ``intermittent``: sells on 2-30 % of the days; ``lumpy``: rare
+    orders (0.5-10 % of the days) of log-normal size; ``spike``: a small demand and one order
+    50-2,000 times the level; ``new``: sells only in its last 1-120 days; ``constant``: the same
+    quantity every day; ``zeros``: never sells; ``monthly``: 1-20 units once every 25-35 days.
+
+    :return: ``(shapes, qty)``: object array (n_series,) of shape names and a float array
+        (n_series, n_days) of whole units.
+    """
+    rng = np.random.default_rng(seed)
+    shapes = np.array([SHAPES[i % len(SHAPES)] for i in range(n_series)], dtype=object)
+    t = np.arange(n_days)[None, :]
+    level = np.exp(rng.uniform(np.log(0.05), np.log(500.0), (n_series, 1)))
+    phase = rng.uniform(0, 2 * np.pi, (n_series, 1))
+    qty = np.zeros((n_series, n_days))
+
+    def count(name):
+        return int((shapes == name).sum())
+
+    def poisson(mean, rows):
+        return rng.poisson(np.broadcast_to(np.maximum(mean, 0.0), (rows, n_days))).astype(float)
+
+    smooth = shapes == "smooth"
+    qty[smooth] = poisson(level[smooth], count("smooth"))
+    seasonal = shapes == "seasonal"
+    wave = (1 + 0.8 * np.sin(2 * np.pi * t / 365 + phase[seasonal])) * (
+        1 + 0.5 * np.sin(2 * np.pi * t / 7)
+    )
+    qty[seasonal] = poisson(level[seasonal] * wave, count("seasonal"))
+    trending = shapes == "trending"
+    slope = rng.uniform(-1.0, 3.0, (count("trending"), 1))
+    qty[trending] = poisson(
+        level[trending] * np.clip(1 + slope * t / n_days, 0, None), count("trending")
+    )
+    intermittent = shapes == "intermittent"
+    share = rng.uniform(0.02, 0.3, (count("intermittent"), 1))
+    sells = rng.random((count("intermittent"), n_days)) < share
+    qty[intermittent] = sells * poisson(level[intermittent], count("intermittent"))
+    lumpy = shapes == "lumpy"
+    share = rng.uniform(0.005, 0.1, (count("lumpy"), 1))
+    orders = rng.random((count("lumpy"), n_days)) < share
+    qty[lumpy] = orders * np.ceil(rng.lognormal(np.log(level[lumpy]), 1.5, orders.shape))
+    spike = shapes == "spike"
+    small = np.minimum(level[spike], 5.0) * rng.uniform(0, 1, (count("spike"), 1))
+    qty[spike] = poisson(small, count("spike"))
+    qty[np.flatnonzero(spike), rng.integers(0, n_days, count("spike"))] += np.round(
+        level[spike, 0] * rng.uniform(50, 2000, count("spike"))
+    )
+    new = shapes == "new"
+    launch = n_days - rng.integers(1, min(121, n_days + 1), (count("new"), 1))
+    qty[new] = np.where(t >= launch, poisson(level[new], count("new")), 0.0)
+    constant = shapes == "constant"
+    qty[constant] = np.maximum(np.round(level[constant]), 1.0) + 0.0 * t
+    monthly = shapes == "monthly"
+    gap = rng.integers(25, 36, (count("monthly"), 1))
+    first = rng.integers(0, 30, (count("monthly"), 1))
+    on_day = (t >= first) & ((t - first) % gap == 0)
+    qty[monthly] = on_day * rng.integers(1, 21, (count("monthly"), 1))
+    return shapes, qty

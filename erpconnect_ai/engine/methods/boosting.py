@@ -15,6 +15,15 @@ from the days before the origin and scaled by ``s``:
 * share of days without demand and days since the last sale (intermittency), age of the product
   (up to 91 days), ``log(1 + s)`` and the 28-day standard deviation.
 
+The target is capped at ``TARGET_CAP`` times the scale, and so is the prediction. Without the cap
+the Poisson loss diverged: a rare big order after months of nothing is a target of thousands of
+times a tiny scale; scikit-learn's Newton step for a leaf is about (sum of targets) / (sum of
+predictions + l2), and with predictions near 0 in that leaf one tree moved the log-prediction by
+hundreds (1e116 units a day for a product selling 9 units once a month). With the cap a leaf step
+is bounded and the loss stays finite; a day selling more than 15 times the recent level is
+unpredictable from these features anyway, and the cap made the benchmark forecasts better
+(the long-tail catalogue's MASE 0.93 -> 0.82).
+
 Days before a product's first sale are missing values (the model handles them natively), so new
 products are not mistaken for slow ones. The model is trained on a random sample of rows whose
 target day lies before the earliest origin asked for (no look-ahead in the backtest); a second
@@ -46,6 +55,8 @@ MIN_HISTORY_DAYS = 7
 WINDOWS = (7, 28, 91, 364)
 LAGS = 7
 SEED = 0
+#: Largest target (and prediction) in units of the product's scale ``s``: see the docstring.
+TARGET_CAP = 15.0
 CALENDAR_DAYS = 730
 #: The age of a product counts up to this many days (launch ramp-up); beyond, ages that all grow
 #: with the calendar would let the model tell the training weeks apart and over-fit them.
@@ -167,7 +178,7 @@ def _train(frame, cutoff, horizon, rng):
     keep = scale > 0
     if keep.sum() < 100:
         return None, calendar
-    target = frame.qty[rows, origin + step - 1] / np.where(keep, scale, 1.0)
+    target = np.minimum(frame.qty[rows, origin + step - 1] / np.where(keep, scale, 1.0), TARGET_CAP)
     features = features[keep]
     # A feature never available in training (e.g. last year, with less than a year of history)
     # is a constant the trees ignore; scikit-learn cannot bin a column without any value.
@@ -192,7 +203,8 @@ def _predict(frame, trained, origin, horizon):
         step = np.tile(np.arange(1, horizon + 1), len(rows))
         origins = np.full(len(rows), origin)
         features, scale = frame.features(rows, origins, step, repeat=horizon, calendar=calendar)
-        point[rows] = (model.predict(features) * scale).reshape(len(rows), horizon)
+        ratio = np.clip(np.nan_to_num(model.predict(features)), 0.0, TARGET_CAP)
+        point[rows] = (ratio * scale).reshape(len(rows), horizon)
     old_enough = origin - frame.start >= MIN_HISTORY_DAYS
     return with_fallback(np.maximum(point, 0.0), frame.qty, frame.start, origin, old_enough)
 
