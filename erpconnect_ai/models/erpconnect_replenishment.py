@@ -595,12 +595,16 @@ class ErpconnectReplenishment(models.Model):
 
     def _orderpoint_values(self):
         """Min/max written on the reorder rule: min = reorder point, max = order-up-to (never
-        below the min, which the rule forbids)."""
+        below the min, which the rule forbids); the purchase packaging as the rule's multiple
+        when the product has one, so that Odoo's own replenishment orders whole packs too."""
         self.ensure_one()
-        return {
+        values = {
             "product_min_qty": self.reorder_point,
             "product_max_qty": max(self.order_up_to, self.reorder_point),
         }
+        if self.order_multiple > 0:
+            values["qty_multiple"] = self.order_multiple
+        return values
 
     def _purchase_order_values(self, company, vendor, warehouse, quantities=None):
         """Values of the draft purchase order for the suggestions in ``self``: each line in the
