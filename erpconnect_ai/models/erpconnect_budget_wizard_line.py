@@ -20,6 +20,8 @@ class ErpconnectBudgetWizardLine(models.TransientModel):
     product_uom_id = fields.Many2one(related="suggestion_id.product_uom_id")
     currency_id = fields.Many2one(related="wizard_id.currency_id")
     value = fields.Monetary(currency_field="currency_id", readonly=True)
-    expected_lost_sales = fields.Monetary(currency_field="currency_id", readonly=True)
+    expected_lost_sales = fields.Monetary(
+        "Expected lost sales", currency_field="currency_id", readonly=True
+    )
     priority = fields.Float("Lost sales per unit spent", digits=(16, 2), readonly=True)
     selected = fields.Boolean("Order")

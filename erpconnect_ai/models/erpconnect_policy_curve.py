@@ -37,10 +37,12 @@ class ErpconnectPolicyCurve(models.Model):
         "Target service level", digits=(16, 4), required=True, help="Target of the replay."
     )
     fill_rate = fields.Float(
-        digits=(16, 4), help="Share of the demand served from stock in the replay."
+        "Fill rate", digits=(16, 4), help="Share of the demand served from stock in the replay."
     )
     cycle_service_level = fields.Float(
-        digits=(16, 4), help="Share of replenishment cycles without a lost sale."
+        "Cycle service level",
+        digits=(16, 4),
+        help="Share of replenishment cycles without a lost sale.",
     )
     avg_stock_value = fields.Monetary(
         "Average stock value",

@@ -216,7 +216,8 @@ class ErpconnectReplenishment(models.Model):
         "the vendor's lead time as Odoo's reorder rules do.",
     )
     lead_time_source = fields.Selection(
-        [
+        string="Lead time source",
+        selection=[
             ("vendor", "Vendor lead time"),
             ("measured", "Measured (vendor later than announced)"),
             ("default", "Default lead time"),
@@ -268,7 +269,7 @@ class ErpconnectReplenishment(models.Model):
         "demand and one minimum order: what open purchases could be reduced or postponed by.",
     )
     excess_value = fields.Monetary(
-        "Excess value", currency_field="currency_id", help="Excess quantity at the unit price."
+        "Excess value", currency_field="currency_id", help="Excess quantity at the product's cost."
     )
     expected_lost_sales = fields.Monetary(
         "Expected lost sales",

@@ -1,3 +1,4 @@
+import math
 from math import sqrt
 from statistics import NormalDist
 from unittest.mock import patch
@@ -52,6 +53,21 @@ class TestErpconnectReplenishment(ErpconnectCase):
             (cls.p5, 1.0, 0.0, 0.0, 7.0, None),
             (cls.p6, 5.0, 5.0, 0.0, 2.0, cls.vendor_a),
         ]
+        # The vendor and lead time come from the products' vendor lines (purchase facts): one
+        # line per product with a vendor, its delay the lead time, its price the cost.
+        cls.env["product.supplierinfo"].create(
+            [
+                {
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "partner_id": vendor.id,
+                    "delay": int(lead_time),
+                    "price": 2.0,
+                    "company_id": cls.company.id,
+                }
+                for product, _demand, _on_hand, _incoming, lead_time, vendor in cls.situations
+                if vendor
+            ]
+        )
         cls.settings = cls.env["erpconnect.run"]._get_settings()
 
     # ------------------------------------------------------------------ helpers
@@ -224,7 +240,8 @@ class TestErpconnectReplenishment(ErpconnectCase):
         self.assertAlmostEqual(suggestion.service_level, 0.98)
         self.assertAlmostEqual(suggestion.safety_stock, safety, places=2)
         self.assertAlmostEqual(suggestion.reorder_point, 20 + safety, places=2)
-        self.assertAlmostEqual(suggestion.suggested_qty, 20 + safety - 10, places=2)
+        # 20 + 5.88 - 10 = 15.88 units, ordered whole: 16.
+        self.assertAlmostEqual(suggestion.suggested_qty, math.ceil(20 + safety - 10))
 
     def test_non_storable_and_unsold_products_get_no_suggestion(self):
         inputs = self._inputs(self.situations[:2])

@@ -282,6 +282,23 @@ class TestPolicyCurveApi(OrderingCase):
         self.assertEqual(levels, {"A": 0.9, "B": 0.95, "C": 0.9})
         self.assertEqual(self.env["erpconnect.run"]._get_settings()["service_level_a"], 0.9)
 
+    def test_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["erpconnect_ai"], ["fr_FR"], overwrite=True
+        )
+        env_fr = self.env(context=dict(self.env.context, lang="fr_FR"))
+        menu = env_fr.ref("erpconnect_ai.erpconnect_policy_curve_menu")
+        self.assertEqual(menu.name, "Niveau de service / stock")
+        with self.assertRaises(UserError) as caught:
+            env_fr["erpconnect.replenishment"].with_user(self.user_viewer).get_policy_curve(
+                classes=["D"]
+            )
+        self.assertEqual(
+            caught.exception.args[0],
+            'classes doit être une liste de classes ABC ("A", "B", "C"), reçu [\'D\'].',
+        )
+
     def test_viewer_and_manager_cannot_apply_a_point(self):
         for user in (self.user_viewer, self.user_manager):
             with self.assertRaises(AccessError):

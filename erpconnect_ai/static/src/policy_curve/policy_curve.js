@@ -68,8 +68,48 @@ export class PolicyCurve extends Component {
         return pointAt(curveClass, this.state.selected[curveClass.abc]);
     }
 
-    change(curveClass) {
-        return changeFromCurrent(curveClass, this.selectedPoint(curveClass));
+    get windowText() {
+        const data = this.state.data;
+        return _t(
+            "What each target service level delivered (fill rate: share of the demand served from stock) and the average stock it took, in a replay of the ordering policy on the sales from %(start)s to %(end)s (decisions every day, lost sales when out of stock; a sample of each class, stock values scaled to the class). ◆ marks the current setting.",
+            { start: data.window_start, end: data.window_end }
+        );
+    }
+
+    classTitle(curveClass) {
+        return _t("Class %(abc)s", { abc: curveClass.abc });
+    }
+
+    classSubtitle(curveClass) {
+        return _t("%(products)s products, %(sampled)s replayed; setting now %(level)s", {
+            products: curveClass.products,
+            sampled: curveClass.sampled,
+            level: formatLevel(curveClass.current_level),
+        });
+    }
+
+    /** What the selected point changes against the current one ("" on the current point). */
+    changeText(curveClass) {
+        const point = this.selectedPoint(curveClass);
+        const delta = changeFromCurrent(curveClass, point);
+        if (!delta || point.is_current) {
+            return "";
+        }
+        return _t(
+            "%(level)s instead of the current setting: fill rate %(fill)s, average stock %(stock)s",
+            {
+                level: formatLevel(point.service_level),
+                fill: this.signedPoints(delta.fillRate),
+                stock: this.signedMoney(delta.stockValue),
+            }
+        );
+    }
+
+    applyText(curveClass) {
+        return _t("Use %(level)s for class %(abc)s", {
+            level: formatLevel(this.selectedPoint(curveClass).service_level),
+            abc: curveClass.abc,
+        });
     }
 
     money(value) {
