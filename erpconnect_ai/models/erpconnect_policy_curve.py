@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from .. import engine
+from .erpconnect_replenishment import _number
 
 _logger = logging.getLogger(__name__)
 
@@ -168,8 +169,3 @@ class ErpconnectPolicyCurve(models.Model):
         if staged:
             return super()._publish_run(run)
         return None
-
-
-def _number(value):
-    """A float for a stored field: 0.0 for NaN."""
-    return 0.0 if value != value else float(value)

@@ -17,4 +17,3 @@ from . import test_translations
 from . import test_analysis_warehouse
 from . import test_purchase_facts
 from . import test_purchase_ordering
-from . import test_purchase_pipeline
