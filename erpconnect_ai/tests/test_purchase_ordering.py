@@ -331,3 +331,59 @@ class TestPolicyCurveJsonRpc(HttpCase):
                     },
                 )
             self.assertEqual(caught.exception.args[0], "odoo.exceptions.UserError")
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyCurveTour(HttpCase):
+    """The "Service level vs stock" screen in Chromium: charts drawn, a point applied."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+        run = cls.env["erpconnect.run"].create({"company_id": company.id, "status": "done"})
+        cls.env["ir.config_parameter"].sudo().set_param("erpconnect_ai.service_level_a", 0.98)
+        cls.env["erpconnect.policy.curve"].sudo().create(
+            [
+                {
+                    "run_id": run.id,
+                    "company_id": company.id,
+                    "abc": abc,
+                    "service_level": level,
+                    "fill_rate": level - 0.01,
+                    "cycle_service_level": level - 0.05,
+                    "avg_stock_value": 1000.0 * level,
+                    "product_count": 10,
+                    "sampled_count": 10,
+                    "is_current": level == current,
+                    "window_start": "2024-01-01",
+                    "window_end": "2024-06-30",
+                    "review_days": 1,
+                }
+                for abc, current in (("A", 0.98), ("B", 0.95))
+                for level in (0.9, 0.95, 0.98)
+            ]
+        )
+        cls.admin = new_test_user(
+            cls.env, "curve_tour_admin", groups="erpconnect_ai.group_erpconnect_admin"
+        )
+        cls.viewer = new_test_user(
+            cls.env, "curve_tour_viewer", groups="erpconnect_ai.group_erpconnect_viewer"
+        )
+
+    def test_admin_applies_a_point(self):
+        self.start_tour(
+            "/odoo/action-erpconnect_ai.erpconnect_policy_curve_action",
+            "erpconnect_policy_curve_admin_tour",
+            login=self.admin.login,
+            timeout=120,
+        )
+        self.assertEqual(self.env["erpconnect.run"]._get_settings()["service_level_a"], 0.9)
+
+    def test_viewer_reads_only(self):
+        self.start_tour(
+            "/odoo/action-erpconnect_ai.erpconnect_policy_curve_action",
+            "erpconnect_policy_curve_viewer_tour",
+            login=self.viewer.login,
+            timeout=120,
+        )
