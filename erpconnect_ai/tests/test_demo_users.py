@@ -8,7 +8,7 @@ class TestDemoUsers(HttpCase):
     DEMO_USERS = {
         # login: (password, expected erpconnect groups, sees Configuration, sees Settings)
         "viewer@erp.com": ("viewer123", {"viewer"}, False, False),
-        "manager@erp.com": ("manager123", {"viewer", "manager"}, True, False),
+        "manager@erp.com": ("manager123", {"viewer", "manager"}, False, False),
         "admin@erp.com": ("admin123", {"viewer", "manager", "admin"}, True, True),
     }
 

@@ -11,3 +11,10 @@ from .demand_generator import (
     vendor_names,
 )
 from .order_layout import customer_count, customer_names, layout_orders
+from .stock_plan import (
+    ReplenishmentPlan,
+    deliver_on_time_around_stockouts,
+    delivery_matrix,
+    plan_replenishment,
+    plan_sales_history,
+)
