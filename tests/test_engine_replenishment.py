@@ -10,7 +10,9 @@ from engine.replenishment import (
     REPLENISHMENT_COLUMNS,
     demand_quantile,
     demand_statistics,
+    order_quantity,
     replenishment,
+    urgencies,
     z_value,
 )
 
@@ -240,3 +242,52 @@ def test_empty_items():
     result = replenishment(items(), mode="service")
     assert result.empty
     assert list(result.columns) == REPLENISHMENT_COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("need", "lots", "qty"),
+    [
+        (41.0, (50.0, 12.0, 0.0), 60.0),  # minimum 50, then the multiple of 12 above it
+        (41.0, (0.0, 12.0, 0.0), 48.0),  # 4 packs of 12
+        (41.0, (50.0, 0.0, 0.0), 50.0),
+        (41.3, (0.0, 0.0, 1.0), 42.0),  # whole units
+        (41.3, (0.0, 0.0, 0.01), 41.3),  # already on the rounding (no float noise step up)
+        (36.0000000001, (0.0, 12.0, 0.0), 36.0),  # float noise is not a 4th pack
+        (0.0, (50.0, 12.0, 1.0), 0.0),  # nothing needed, nothing ordered
+        (-5.0, (50.0, 12.0, 1.0), 0.0),
+        (41.0, (0.0, 0.0, 0.0), 41.0),
+    ],
+)
+def test_order_quantity(need, lots, qty):
+    assert order_quantity(np.array([need]), *lots)[0] == pytest.approx(qty)
+
+
+def test_classic_policy_rounds_to_the_lot_sizes():
+    # Days mode, d = 2, L = 7, 3 safety days: ROP = S = 20; stock 0 → 20, minimum 24, packs
+    # of 5 → 25; stock 19 → 1, minimum 24 → 24 → 25; a negative minimum is ignored → 20
+    frame = items(
+        (1, 2.0, 0.0, 7.0),
+        (2, 2.0, 19.0, 7.0),
+        (3, 2.0, 0.0, 7.0),
+        min_qty=[24.0, 24.0, -1.0],
+        multiple=[5.0, 5.0, np.nan],
+    )
+    result = replenishment(frame)
+    assert list(result.suggested_qty) == [25.0, 25.0, 20.0]
+    assert list(result.warning) == ["", "", "negative min_qty ignored"]
+
+
+def test_urgencies():
+    below = np.array([True, True, False, False, False, False])
+    suggested = np.array([5.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    coverage = np.array([1.0, 3.0, 14.0, 14.5, 40.0, np.inf])
+    excess = np.array([0.0, 0.0, 0.0, 0.0, 3.0, 2.0])
+    assert list(urgencies(below, suggested, coverage, 14)) == [
+        "ORDER_NOW",
+        "WATCH",  # below the reorder point but nothing to order: coverage decides
+        "WATCH",
+        "OK",
+        "OK",
+        "OK",
+    ]
+    assert list(urgencies(below, suggested, coverage, 14, excess))[4:] == ["EXCESS", "EXCESS"]

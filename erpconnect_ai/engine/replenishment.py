@@ -23,7 +23,8 @@ In both modes, with ``position = stock + incoming``::
     order_up_to   = reorder_point + d · review_days        (review_days 0 → order_up_to = ROP;
                                                            service mode: the same formulas over
                                                            L + review_days days)
-    suggested_qty = order_up_to − position if position < reorder_point, else 0  (never < 0)
+    suggested_qty = order_up_to − position if position < reorder_point, else 0  (never < 0),
+                    then raised to the item's lot sizes (:func:`order_quantity`)
     days_of_coverage = max(position, 0) / d                (inf when d = 0)
 
 Urgency, in this order:
@@ -35,9 +36,17 @@ Urgency, in this order:
   WATCH too rather than OK;
 - ``OK``: days_of_coverage > 14 (including items without demand, coverage inf).
 
+Lot sizes (optional item columns, in the product's unit; NaN or absent = none): ``min_qty`` (the
+vendor's minimum), ``multiple`` (purchase packaging) and ``rounding`` (the purchase unit's
+rounding, e.g. 12 for a unit of dozens rounded to whole dozens). A quantity to order is raised to
+the minimum, then rounded up to the multiple (at or above the minimum: need 41, minimum 50,
+multiple 12 → 60), then up to the rounding. :mod:`engine.ordering` (``plan_orders``) shares these
+helpers, the urgency rules and the input fallbacks with this classic policy.
+
 Bad values are not errors: a missing lead time (NaN or < 0) uses ``default_lead_time``, a missing
-stock counts as 0, a missing or negative demand as 0, and each is said in ``warning``. Negative
-stock (backorders) is kept: it raises the suggested quantity and gives 0 days of coverage.
+stock counts as 0, a missing or negative demand as 0, a negative lot size is ignored, and each is
+said in ``warning``. Negative stock (backorders) is kept: it raises the suggested quantity and
+gives 0 days of coverage.
 """
 
 import math
@@ -54,6 +63,9 @@ DEFAULT_SERVICE_LEVEL = 0.95
 ADI_LIMIT = 1.32
 CV2_LIMIT = 0.49
 WATCH_DAYS = 14
+#: Optional item columns with the lot sizes of the purchase (see :func:`order_quantity`).
+LOT_COLUMNS = ("min_qty", "multiple", "rounding")
+_ROUND_TOLERANCE = 1e-9
 #: Lead-time demand means above this use the normal approximation of the quantile.
 _EXACT_QUANTILE_MAX_MEAN = 1000.0
 REPLENISHMENT_COLUMNS = [
@@ -79,10 +91,140 @@ def z_value(service_level):
     return NormalDist().inv_cdf(float(service_level))
 
 
-def _column(items, name, default=np.nan):
+def item_column(items, name, default=np.nan):
+    """Column ``name`` of ``items`` as floats (non-numbers → NaN); ``default`` when absent."""
     if name not in items.columns:
         return np.full(len(items), default, dtype=np.float64)
     return pd.to_numeric(items[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+class Notes:
+    """Warning texts per item, joined with "; " in the ``warning`` column."""
+
+    def __init__(self, size):
+        self.rows = [[] for _ in range(size)]
+
+    def flag(self, mask, text):
+        """Add ``text`` to the items where ``mask`` is true."""
+        for row in np.flatnonzero(mask):
+            self.rows[row].append(text)
+
+    def add(self, texts):
+        """Add a per-item text (array of str, "" = nothing)."""
+        for row, text in enumerate(texts):
+            if text:
+                self.rows[row].append(text)
+
+    def texts(self):
+        """The ``warning`` column: a list of str."""
+        return ["; ".join(row) for row in self.rows]
+
+
+def check_days(**values):
+    """Raise ValueError unless every keyword value is a finite number ≥ 0."""
+    for name, value in values.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float, np.integer, np.floating))
+            or not np.isfinite(value)
+            or value < 0
+        ):
+            raise ValueError("%s must be a number ≥ 0, got %r" % (name, value))
+
+
+def check_items(items, required):
+    """Raise ValueError unless ``items`` is a DataFrame with the ``required`` columns."""
+    if not isinstance(items, pd.DataFrame):
+        raise ValueError("items must be a pandas DataFrame")
+    missing = [name for name in required if name not in items.columns]
+    if missing:
+        raise ValueError("items is missing the column(s) %s" % ", ".join(missing))
+
+
+def lead_times(items, default_lead_time, notes):
+    """``lead_time_days`` of the items; NaN, negative or absent → ``default_lead_time`` (noted)."""
+    lead = item_column(items, "lead_time_days")
+    bad_lead = np.isnan(lead) | (lead < 0)
+    notes.flag(bad_lead, "no lead time: default %g days used" % default_lead_time)
+    return np.where(bad_lead, float(default_lead_time), lead)
+
+
+def stock_figures(items, notes):
+    """``stock`` of the items (NaN or absent → 0, noted; negative kept) and the position
+    ``stock + incoming`` (``incoming`` NaN or absent → 0)."""
+    stock = item_column(items, "stock")
+    notes.flag(np.isnan(stock), "no stock figure: 0 used")
+    stock = np.nan_to_num(stock, nan=0.0)
+    return stock, stock + np.nan_to_num(item_column(items, "incoming", 0.0), nan=0.0)
+
+
+def service_levels_of(items, service_levels):
+    """Service level and z of each item from its ``abc`` class (upper-cased; unknown or absent
+    class → ``DEFAULT_SERVICE_LEVEL``). Raises ValueError for a level outside (0, 1)."""
+    levels = DEFAULT_SERVICE_LEVELS if service_levels is None else service_levels
+    if not isinstance(levels, dict):
+        raise ValueError("service_levels must be a dict such as {'A': 0.98, 'B': 0.95, 'C': 0.9}")
+    level_by_class = {str(key).upper(): float(value) for key, value in levels.items()}
+    z_by_class = {key: z_value(value) for key, value in level_by_class.items()}
+    if "abc" in items.columns:
+        classes = items["abc"].astype(object).where(items["abc"].notna(), "").astype(str)
+        classes = classes.str.upper().to_numpy()
+    else:
+        classes = np.full(len(items), "")
+    default_z = z_value(DEFAULT_SERVICE_LEVEL)
+    service = np.array(
+        [level_by_class.get(value, DEFAULT_SERVICE_LEVEL) for value in classes], dtype=np.float64
+    )
+    z = np.array([z_by_class.get(value, default_z) for value in classes], dtype=np.float64)
+    return service, z
+
+
+def lot_sizes(items, notes):
+    """``(min_qty, multiple, rounding)`` of the items: NaN or absent → 0 (none); a negative value
+    is ignored and noted."""
+    sizes = []
+    for name in LOT_COLUMNS:
+        values = item_column(items, name)
+        notes.flag(values < 0, "negative %s ignored" % name)
+        sizes.append(np.where(np.isnan(values) | (values < 0), 0.0, values))
+    return tuple(sizes)
+
+
+def _round_up(qty, step):
+    """``qty`` rounded up to a multiple of ``step`` where step > 0 (float noise tolerated)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        steps = np.ceil(qty / np.where(step > 0, step, 1.0) - _ROUND_TOLERANCE)
+    return np.where(step > 0, steps * step, qty)
+
+
+def order_quantity(need, min_qty=0.0, multiple=0.0, rounding=0.0):
+    """Quantity to order for a ``need`` (arrays, or scalars broadcast): 0 when need ≤ 0; else
+    ``max(need, min_qty)`` rounded up to a multiple of ``multiple``, then of ``rounding``
+    (each ignored when ≤ 0). Need 41, minimum 50, multiple 12 → 60."""
+    need = np.asarray(need, dtype=np.float64)
+    qty = np.maximum(need, min_qty)
+    qty = _round_up(_round_up(qty, np.broadcast_to(multiple, qty.shape)), rounding)
+    return np.where(need > 0, qty, 0.0)
+
+
+def coverage_days(position, daily_demand):
+    """Days the position covers at the daily demand: ``max(position, 0) / d``, inf when d = 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(
+            daily_demand > 0,
+            np.maximum(position, 0.0) / np.where(daily_demand > 0, daily_demand, 1),
+            np.inf,
+        )
+
+
+def urgencies(below, suggested, coverage, watch_days, excess_qty=None):
+    """``ORDER_NOW`` (below the reorder point with something to order), else ``EXCESS`` (when
+    ``excess_qty`` is given and > 0), else ``WATCH`` (coverage ≤ ``watch_days``), else ``OK``."""
+    order_now = below & (suggested > 0)
+    result = np.where(order_now, "ORDER_NOW", np.where(coverage <= watch_days, "WATCH", "OK"))
+    if excess_qty is not None:
+        result = np.where(~order_now & (excess_qty > 0), "EXCESS", result)
+    return result.astype(object)
 
 
 def demand_quantile(mean, variance, level):
@@ -148,7 +290,8 @@ def replenishment(
         items: DataFrame with ``product_id``, ``avg_daily_demand`` and (NaN or absent → fallback)
             ``stock``, ``lead_time_days``; optional ``demand_std`` (σ of daily demand or, better,
             of daily forecast errors), ``lead_time_std`` (days), ``abc`` (A/B/C), ``incoming``
-            (quantity already ordered), ``adi`` and ``cv2`` (see :func:`demand_statistics`).
+            (quantity already ordered), ``adi`` and ``cv2`` (see :func:`demand_statistics`),
+            lot sizes ``min_qty``, ``multiple``, ``rounding`` (see :func:`order_quantity`).
         safety_days: days of cover of the safety stock in ``"days"`` mode (default 3).
         mode: ``"days"`` or ``"service"`` (see the module docstring).
         service_levels: dict ABC class → service level, default {"A": .98, "B": .95, "C": .90};
@@ -169,63 +312,34 @@ def replenishment(
     """
     if mode not in ("days", "service"):
         raise ValueError("mode must be 'days' or 'service', got %r" % (mode,))
-    for name, value in (
-        ("safety_days", safety_days),
-        ("default_lead_time", default_lead_time),
-        ("review_days", review_days),
-        ("watch_days", watch_days),
-    ):
-        if value is None or not np.isfinite(value) or value < 0:
-            raise ValueError("%s must be a number ≥ 0, got %r" % (name, value))
-    if not isinstance(items, pd.DataFrame):
-        raise ValueError("items must be a pandas DataFrame")
-    missing = [name for name in ("product_id", "avg_daily_demand") if name not in items.columns]
-    if missing:
-        raise ValueError("items is missing the column(s) %s" % ", ".join(missing))
-    levels = DEFAULT_SERVICE_LEVELS if service_levels is None else service_levels
-    level_by_class = {str(key).upper(): float(value) for key, value in levels.items()}
-    z_by_class = {key: z_value(value) for key, value in level_by_class.items()}
+    check_days(
+        safety_days=safety_days,
+        default_lead_time=default_lead_time,
+        review_days=review_days,
+        watch_days=watch_days,
+    )
+    check_items(items, ("product_id", "avg_daily_demand"))
+    service, z = service_levels_of(items, service_levels)
     size = len(items)
-    notes = [[] for _ in range(size)]
+    notes = Notes(size)
 
-    def flag(mask, text):
-        for row in np.flatnonzero(mask):
-            notes[row].append(text)
-
-    demand = _column(items, "avg_daily_demand")
-    flag(np.isnan(demand), "no demand figure: 0 used")
-    flag(demand < 0, "negative demand: 0 used")
+    demand = item_column(items, "avg_daily_demand")
+    notes.flag(np.isnan(demand), "no demand figure: 0 used")
+    notes.flag(demand < 0, "negative demand: 0 used")
     demand = np.where(np.isnan(demand) | (demand < 0), 0.0, demand)
-    lead = _column(items, "lead_time_days")
-    bad_lead = np.isnan(lead) | (lead < 0)
-    flag(bad_lead, "no lead time: default %g days used" % default_lead_time)
-    lead = np.where(bad_lead, float(default_lead_time), lead)
-    stock = _column(items, "stock")
-    flag(np.isnan(stock), "no stock figure: 0 used")
-    stock = np.nan_to_num(stock, nan=0.0)
-    position = stock + np.nan_to_num(_column(items, "incoming", 0.0), nan=0.0)
+    lead = lead_times(items, default_lead_time, notes)
+    _stock, position = stock_figures(items, notes)
+    lots = lot_sizes(items, notes)
 
     days_policy = np.full(size, mode == "days")
-    service = np.full(size, np.nan)
     if mode == "service":
-        sigma_demand = _column(items, "demand_std")
+        sigma_demand = item_column(items, "demand_std")
         no_sigma = np.isnan(sigma_demand)
-        flag(no_sigma, "no demand_std: days-of-cover safety stock used")
+        notes.flag(no_sigma, "no demand_std: days-of-cover safety stock used")
         days_policy |= no_sigma
         sigma_demand = np.maximum(np.nan_to_num(sigma_demand), 0.0)
-        sigma_lead = np.maximum(np.nan_to_num(_column(items, "lead_time_std", 0.0)), 0.0)
-        if "abc" in items.columns:
-            classes = items["abc"].astype(object).where(items["abc"].notna(), "").astype(str)
-            classes = classes.str.upper().to_numpy()
-        else:
-            classes = np.full(size, "")
-        default_z = z_value(DEFAULT_SERVICE_LEVEL)
-        z = np.array([z_by_class.get(value, default_z) for value in classes], dtype=np.float64)
-        service = np.array(
-            [level_by_class.get(value, DEFAULT_SERVICE_LEVEL) for value in classes],
-            dtype=np.float64,
-        )
-        adi, cv2 = _column(items, "adi"), _column(items, "cv2")
+        sigma_lead = np.maximum(np.nan_to_num(item_column(items, "lead_time_std", 0.0)), 0.0)
+        adi, cv2 = item_column(items, "adi"), item_column(items, "cv2")
         intermittent = ((adi > ADI_LIMIT) | (cv2 > CV2_LIMIT)) & ~days_policy
 
         def normal_level(days):
@@ -252,18 +366,12 @@ def replenishment(
     up_to = np.where(days_policy, days_reorder + demand * review_days, up_to)
     up_to = np.maximum(up_to, reorder)
     policy[days_policy] = "days"
-    service[days_policy] = np.nan
+    service = np.where(days_policy, np.nan, service)
     safety = reorder - demand * lead
 
     below = position < reorder
-    suggested = np.where(below, np.maximum(up_to - position, 0.0), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = np.where(
-            demand > 0, np.maximum(position, 0.0) / np.where(demand > 0, demand, 1), np.inf
-        )
-    urgency = np.where(
-        below & (suggested > 0), "ORDER_NOW", np.where(coverage <= watch_days, "WATCH", "OK")
-    ).astype(object)
+    suggested = order_quantity(np.where(below, up_to - position, 0.0), *lots)
+    coverage = coverage_days(position, demand)
     return pd.DataFrame(
         {
             "product_id": items["product_id"].to_numpy(),
@@ -274,10 +382,10 @@ def replenishment(
             "order_up_to": up_to,
             "suggested_qty": suggested,
             "days_of_coverage": coverage,
-            "urgency": urgency,
+            "urgency": urgencies(below, suggested, coverage, watch_days),
             "policy": policy,
             "service_level": service,
-            "warning": ["; ".join(row) for row in notes],
+            "warning": notes.texts(),
         },
         columns=REPLENISHMENT_COLUMNS,
     )
