@@ -124,14 +124,18 @@ class ErpconnectReplenishment(models.Model):
     urgency = fields.Selection(URGENCIES, required=True, index=True)
     policy = fields.Selection(
         [
+            ("forecast", "Forecast of the protection period"),
             ("days", "Days of cover"),
             ("service", "Service level"),
             ("intermittent", "Service level, intermittent demand"),
         ],
         string="Safety stock policy",
-        help="Days of cover: safety stock = demand × safety days. Service level: z × spread of "
-        "the forecast errors over the lead time, z from the ABC class's service level. "
-        "Intermittent: reorder point = quantile of the lead-time demand at that service level.",
+        help="Forecast: reorder point = order-up-to = the calibrated quantile, at the ABC "
+        "class's service level, of the forecast demand over the lead time plus the review "
+        "period (lead-time variability included). Days of cover: safety stock = demand × "
+        "safety days. Service level: z × spread of the forecast errors over the lead time, z "
+        "from the ABC class's service level. Intermittent: reorder point = a whole-unit "
+        "quantile of that demand at that service level.",
     )
     service_level = fields.Float(digits=(16, 3), help="Target probability of no stock-out.")
     warning = fields.Char(help="Fallbacks the computation used (missing lead time, stock...).")

@@ -201,9 +201,12 @@ class TestErpconnectReplenishment(ErpconnectCase):
             (weekly.reorder_point, weekly.suggested_qty, weekly.urgency, weekly.vendor_id.id),
             (20.0, 20.0, "ORDER_NOW", False),
         )
-        # Dozen: nothing sold in the last 7 days → d = 0, ROP 0, never runs out.
+        # Dozen: nothing sold in the last 7 days → d = 0, ROP 0, never runs out; its 100 on hand
+        # are above the order-up-to level 0 by more than 30 days of demand (0) and one minimum
+        # order (none): 100 in excess, at the cost of 2.5 (60 / 12 / 2).
         dozen = self._suggestion(self.dozen)
-        self.assertEqual((dozen.reorder_point, dozen.urgency), (0.0, "OK"))
+        self.assertEqual((dozen.reorder_point, dozen.urgency), (0.0, "EXCESS"))
+        self.assertEqual((dozen.excess_qty, dozen.excess_value), (100.0, 250.0))
         self.assertEqual(dozen.days_of_coverage, 9999.0)
         self.assertFalse(self._suggestion(self.unsold), "no sale, no suggestion")
         # Applying sets the reorder rule of the warehouse's stock location to 20/20.
