@@ -6,7 +6,9 @@ the same level for every class in one replay, classes being independent — and 
 class the replayed fill rate and the average stock value it took. The grid is ``LEVELS`` plus
 the current settings' levels (each class's current point is on its curve, ``is_current``).
 
-A replay of every product at every level would cost minutes per thousand products; the curve
+The replays of one curve differ only by their service levels: they share their forecasts
+(:func:`engine.simulate_policy` ``memo``), made by the first replay. A replay of every product
+would still cost minutes per thousand products (the forecasts at every review); the curve
 replays a **sample** of at most ``sample_per_class`` products per class (seeded, so the same
 products are drawn every night for the same catalogue) and scales the class totals (average
 stock value, lost sales value) by ``products in the class / products sampled``. Rates (fill
@@ -115,6 +117,7 @@ def policy_curve(
     if sample.empty:
         return pd.DataFrame(columns=CURVE_COLUMNS), {"replays": 0, "seconds": 0.0}
     rows, info, seconds = [], None, 0.0
+    memo = {}  # the replays differ only by their service levels: they forecast once
     for level in grid:
         replay = simulate_policy(
             history,
@@ -124,6 +127,7 @@ def policy_curve(
             review_days=review_days,
             service_levels=dict.fromkeys(CLASSES, level),
             policy="plan",
+            memo=memo,
             **replay_options,
         )
         info = info or dict(replay.info)

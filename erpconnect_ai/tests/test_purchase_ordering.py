@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -386,4 +388,49 @@ class TestPolicyCurveTour(HttpCase):
             "erpconnect_policy_curve_viewer_tour",
             login=self.viewer.login,
             timeout=120,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyCurveRun(ErpconnectCase):
+    """The analysis computes the curve in its own step, timed on the run."""
+
+    def test_the_run_computes_a_monotonic_curve_with_the_current_point(self):
+        self._set_settings(service_level_a=0.97, service_level_b=0.95, service_level_c=0.9)
+        run = self.run_analysis()
+        self.assertEqual(run.status, "done", run.message)
+        step = run.step_ids.filtered(lambda s: s.name == "policy_curve")
+        self.assertEqual(step.status, "done")
+        points = self.env["erpconnect.policy.curve"].search([("company_id", "=", self.company.id)])
+        self.assertTrue(points)
+        self.assertEqual(step.record_count, len(points))
+        # The look-back is 63 days: the last 31 (63 // 2) are replayed.
+        self.assertEqual(
+            (points[0].window_start, points[0].window_end),
+            (date(2024, 5, 31), date(2024, 6, 30)),
+        )
+        current = {"A": 0.97, "B": 0.95, "C": 0.9}
+        for abc in set(points.mapped("abc")):
+            curve = points.filtered(lambda p, c=abc: p.abc == c).sorted("service_level")
+            levels = curve.mapped("service_level")
+            # The grid, 80 % to 99.5 %, with the class's current level (97 % for A).
+            self.assertEqual(levels[0], 0.8)
+            self.assertEqual(levels[-1], 0.995)
+            self.assertIn(current[abc], levels)
+            self.assertEqual(curve.filtered("is_current").mapped("service_level"), [current[abc]])
+            fill = curve.mapped("fill_rate")
+            stock = curve.mapped("avg_stock_value")
+            self.assertEqual(fill, sorted(fill), "fill rate never falls as the target rises")
+            self.assertEqual(stock, sorted(stock), "stock never falls as the target rises")
+        # The screen reads the same figures.
+        screen = (
+            self.env["erpconnect.replenishment"]
+            .with_user(self.user_viewer)
+            .with_company(self.company)
+            .get_policy_curve()
+        )
+        self.assertTrue(screen["available"])
+        self.assertEqual(
+            sum(len(c["points"]) for c in screen["classes"]),
+            len(points),
         )
