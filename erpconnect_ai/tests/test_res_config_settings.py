@@ -71,7 +71,7 @@ class TestErpconnectSettings(ErpconnectCase):
         settings = self.env["erpconnect.run"]._get_settings()
         self.assertEqual(settings["lookback_days"], 365)
         self.assertEqual(settings["horizon_days"], 90)
-        self.assertEqual(settings["stock_policy"], "service")
+        self.assertEqual(settings["stock_policy"], "forecast")
         self.assertEqual(settings["forecast_method"], "auto")
         params.set_param("erpconnect_ai.horizon_days", "ninety")
         params.set_param("erpconnect_ai.demand_source", "invoices")
