@@ -98,13 +98,20 @@ class ErpconnectPurchaseFacts(models.AbstractModel):
         packagings = self._purchase_packagings(company, product_ids)
         by_product, by_vendor = self._measured_lead_times(company)
         purchase_lead_days = float(company.po_lead or 0.0) + float(company.days_to_purchase or 0.0)
-        terms = self._vendor_terms(company, {s["partner_id"] for s in chosen.values() if s})
+        vendor_ids = {s["partner_id"] for s in chosen.values() if s}
+        terms = self._vendor_terms(company, vendor_ids)
+        # Receipts are measured per commercial partner (the vendor company of the orders).
+        commercial = {
+            partner.id: partner.commercial_partner_id.id
+            for partner in self.env["res.partner"].sudo().browse(sorted(vendor_ids))
+        }
         rows = []
         for pid in product_ids:
             unit = units[pid]
             seller = chosen.get(pid)
             vendor_id = seller["partner_id"] if seller else 0
-            measured = by_product.get((vendor_id, pid)) or by_vendor.get(vendor_id)
+            measured_id = commercial.get(vendor_id, 0)
+            measured = by_product.get((measured_id, pid)) or by_vendor.get(measured_id)
             row = {
                 "product_id": pid,
                 "supplierinfo_id": seller["id"] if seller else 0,
