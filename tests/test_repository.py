@@ -92,6 +92,13 @@ def nginx_conf():
     return "\n".join(line.split("#", 1)[0] for line in text.splitlines())
 
 
+@pytest.fixture(scope="module")
+def haproxy_cfg():
+    """deploy/haproxy.cfg without comments."""
+    text = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    return "\n".join(line.split("#", 1)[0].rstrip() for line in text.splitlines())
+
+
 def _nginx_block(conf, header):
     """Body of the first ``header { ... }`` block of ``conf`` (braces balanced)."""
     start = re.search(r"(?m)^\s*%s\s*\{" % re.escape(header), conf)
@@ -115,8 +122,9 @@ def _flags(command):
 
 def test_compose_topology(compose):
     services = compose["services"]
-    assert set(services) == {"db", "db-replica", "init", "web", "cron", "proxy"}
+    assert set(services) == {"db", "db-replica", "init", "web", "cron", "queue", "proxy"}
     assert services["db"]["image"].startswith("postgres")
+    assert services["queue"]["image"].startswith("haproxy")
     assert services["proxy"]["image"].startswith("nginx")
     # Only the proxy is published; the replica is optional (profile).
     assert [name for name, s in services.items() if s.get("ports")] == ["proxy"]
@@ -139,7 +147,9 @@ def test_compose_topology(compose):
             "service_completed_successfully"
         )
     assert services["web"]["depends_on"]["db-replica"]["required"] is False
+    assert services["queue"]["depends_on"]["web"]["condition"] == "service_healthy"
     assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "queue" in services["proxy"]["depends_on"]
 
 
 def test_compose_mounts_agree_with_odoo_conf(compose, odoo_conf):
@@ -198,8 +208,19 @@ def test_web_serves_http_and_cron_runs_the_crons(compose, odoo_conf):
     assert init["no-http"] is True and init["max-cron-threads"] == "0"
 
 
-def test_proxy_agrees_with_compose_and_odoo_conf(compose, odoo_conf, nginx_conf):
+def test_proxy_agrees_with_compose_and_odoo_conf(compose, odoo_conf, nginx_conf, haproxy_cfg):
     proxy = compose["services"]["proxy"]
+    queue = compose["services"]["queue"]
+    assert "./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in queue["volumes"]
+    assert not queue.get("ports")
+    (queue_port,) = re.findall(r"^\s*bind :(\d+)$", haproxy_cfg, re.M)
+    # The queue hands Odoo's HTTP port a few requests at a time (maxconn), the rest wait.
+    (backend,) = re.findall(r"^\s*server web (\S+) maxconn (\d+)$", haproxy_cfg, re.M)
+    assert backend[0] == "web:%s" % odoo_conf["http_port"]
+    assert 1 <= int(backend[1]) <= 8 * odoo_conf.getint("workers")
+    queue_timeout = int(re.search(r"timeout queue (\d+)s", haproxy_cfg).group(1))
+    server_timeout = int(re.search(r"timeout server (\d+)s", haproxy_cfg).group(1))
+    assert server_timeout > odoo_conf.getint("limit_time_real")
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy["volumes"]
     # The published port (README: http://localhost:8069) is the one nginx listens on.
     (mapping,) = proxy["ports"]
@@ -207,28 +228,19 @@ def test_proxy_agrees_with_compose_and_odoo_conf(compose, odoo_conf, nginx_conf)
     assert published == "8069"
     server = _nginx_block(nginx_conf, "server")
     assert re.search(r"^\s*listen %s;" % container, server, re.M)
-    # Upstreams: Odoo's HTTP port and its gevent (websocket) port, on the web service.
-    http_port, gevent_port = odoo_conf["http_port"], odoo_conf["gevent_port"]
-    upstream = _nginx_block(nginx_conf, "upstream odoo")
-    servers = re.findall(r"^\s*server (\S+?)[ ;](.*)$", upstream, re.M)
-    assert {address for address, options in servers if "backup" not in options} == {
-        "web:%s" % http_port
-    }
-    # The waiting line (backup) is this nginx again, proxying to the same Odoo.
-    (waiting_socket,) = [address for address, options in servers if "backup" in options]
-    waiting_server = nginx_conf[nginx_conf.index("listen %s;" % waiting_socket) :]
-    assert "proxy_pass http://odoo_waiting;" in _nginx_block(waiting_server, "location /")
+    gevent_port = odoo_conf["gevent_port"]
+    # HTTP: nginx -> the queue (HAProxy) -> Odoo's HTTP port; /websocket: nginx -> gevent port.
+    servers = re.findall(r"^\s*server (\S+);", _nginx_block(nginx_conf, "upstream odoo"), re.M)
+    assert servers == ["queue:%s" % queue_port]
     chat = _nginx_block(nginx_conf, "upstream odoochat")
     assert re.findall(r"^\s*server (\S+);", chat, re.M) == ["web:%s" % gevent_port]
-    waiting = _nginx_block(nginx_conf, "upstream odoo_waiting")
-    assert re.findall(r"^\s*server (\S+);", waiting, re.M) == ["web:%s" % http_port]
     assert "proxy_pass http://odoochat;" in _nginx_block(server, "location /websocket")
     assert "proxy_pass http://odoo;" in _nginx_block(server, "location /")
     # Odoo trusts the proxy's X-Forwarded-* headers.
     assert odoo_conf.getboolean("proxy_mode") is True
     # The proxy waits longer than Odoo's own request limit; imports of up to 128 MiB pass.
-    read_timeout = re.search(r"proxy_read_timeout (\d+)s;", server).group(1)
-    assert int(read_timeout) > odoo_conf.getint("limit_time_real")
+    read_timeout = int(re.search(r"proxy_read_timeout (\d+)s;", server).group(1))
+    assert read_timeout >= queue_timeout + odoo_conf.getint("limit_time_real")
     assert re.search(r"client_max_body_size 128m;", server)
     assert re.search(r"^\s*gzip on;", server, re.M)
 
