@@ -275,6 +275,31 @@ def table_reads(connection, db):
     return {"scans": int(scans[0]), "rows": int(scans[1]), "transactions": int(xacts[0])}
 
 
+#: Odoo's request log line: ... "POST /web/dataset/call_kw/<model>/<method> ..." status - queries
+#: sql-seconds other-seconds cursor-mode (ro: read-only cursor, i.e. the replica when set; rw;
+#: ro->rw: a write on the read-only cursor, retried on the primary).
+REQUEST_LINE = re.compile(
+    r'"POST /web/dataset/call_kw/(\S+?) HTTP[^"]*" \d+ - (\d+) ([\d.]+) ([\d.]+) (\S+)$'
+)
+
+
+def server_times(log_path):
+    """Per method: calls, mean queries, mean SQL and other seconds, and calls per cursor mode,
+    from the web server's log."""
+    methods = {}
+    for line in Path(log_path).read_text().splitlines():
+        match = REQUEST_LINE.search(line)
+        if match:
+            name, queries, sql, other, mode = match.groups()
+            entry = methods.setdefault(name, {"calls": 0, "queries": 0, "sql": 0.0, "other": 0.0})
+            entry["calls"] += 1
+            entry["queries"] += int(queries)
+            entry["sql"] += float(sql)
+            entry["other"] += float(other)
+            entry[mode] = entry.get(mode, 0) + 1
+    return methods
+
+
 def delta(after, before):
     return {key: after[key] - before[key] for key in after}
 
@@ -461,18 +486,23 @@ def analyse_if_needed(options, primary):
         "SELECT res_id FROM ir_model_data WHERE module = 'erpconnect_ai'"
         " AND name = 'ir_cron_erpconnect_run_analysis')",
     )
+    due = query(primary, "SELECT now() at time zone 'UTC'")[0][0]
     started = time.monotonic()
     while time.monotonic() - started < 1800:
-        row = query(
+        runs = query(
             primary,
-            "SELECT status, message FROM erpconnect_run WHERE trigger = 'cron'"
-            " ORDER BY id DESC LIMIT 1",
+            "SELECT company_id, status, products_total, finished_at - started_at FROM"
+            " erpconnect_run WHERE trigger = 'cron' AND create_date >= %s ORDER BY id",
+            [due],
         )
-        if row and row[0][0] in ("done", "failed"):
+        busy = query(primary, "SELECT count(*) FROM erpconnect_run WHERE status = 'running'")
+        if runs and not busy[0][0]:
             say(
-                "cron analysis %s after %.0f s (%s) %s"
-                % (row[0][0], time.monotonic() - started, load_average(), row[0][1] or "")
+                "cron analysis finished after %.0f s (%s)"
+                % (time.monotonic() - started, load_average())
             )
+            for company_id, status, products, duration in runs:
+                say("  company %s: %s, %s products, %s" % (company_id, status, products, duration))
             return
         time.sleep(5)
     sys.exit("the cron analysis did not finish within 30 minutes")
@@ -600,6 +630,21 @@ def main(argv=None):
             )
         results.append(wave(deployment, options, users, "first after a sale"))
 
+        for name, entry in sorted(server_times(workdir / "web.log").items()):
+            modes = ", ".join(
+                "%s %d" % (mode, entry[mode]) for mode in ("ro", "rw", "ro->rw") if mode in entry
+            )
+            say(
+                "server %-40s %4d calls, %5.1f queries, SQL %4.0f ms + other %4.0f ms; cursor %s"
+                % (
+                    name,
+                    entry["calls"],
+                    entry["queries"] / entry["calls"],
+                    1000 * entry["sql"] / entry["calls"],
+                    1000 * entry["other"] / entry["calls"],
+                    modes,
+                )
+            )
         say("waiting 12 s for the servers to publish their statistics")
         time.sleep(12)
         after = {"primary": table_reads(primary, options.db)}

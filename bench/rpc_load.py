@@ -25,20 +25,10 @@ server's databases, about 10 ms more each.)
 Odoo's prefork server listens with a backlog of 8 connections per worker: 100 simultaneous
 connections straight to 2 workers overflow it, Linux answers with SYN cookies and resets the
 connections it cannot accept in time (errors; ``nstat`` counts them in ``TcpExtSyncookiesFailed``).
-In production a proxy holds the connections and queues the requests; to measure that, put HAProxy
-in front (``haproxy -f haproxy.cfg``) and point ``--url`` at it::
-
-    defaults
-        mode http
-        timeout connect 5s
-        timeout client 120s
-        timeout server 120s
-        timeout queue 120s
-    frontend odoo_front
-        bind 127.0.0.1:8070
-        default_backend odoo_workers
-    backend odoo_workers
-        server odoo 127.0.0.1:8069 maxconn 4
+In production a queue holds the connections and hands the workers a few requests at a time:
+``bench/deploy_bench.py`` starts the deployment of ``docker-compose.yml`` (nginx, the HAProxy
+queue of ``deploy/haproxy.cfg``, the workers, a cron process, optionally a read replica) and runs
+this load through it (``run_wave``).
 
 The demo users exist only in a database installed with demo data. ``--create-users
 ADMIN_LOGIN:PASSWORD`` first creates (if missing) two bench users through the same JSON-RPC API,
@@ -50,8 +40,9 @@ A request still waiting when ``--time-limit`` is reached is not sent and is coun
 skipped; latencies are measured by the client (queueing in the proxy and in Odoo included). The
 KPI and dashboard caches last 120 s in each worker and are dropped when a sale is confirmed: run
 twice to see a cold and a warm wave, or advance the cache generation as a confirmed sale does
-(``psql -c "SELECT nextval('erpconnect_kpi_cache_generation')" DB``) before a run to measure the
-first wave after a sale lands.
+(``psql -c "SELECT setval('erpconnect_kpi_cache_generation',
+nextval('erpconnect_kpi_cache_generation'))" DB``: setval, so that a replica sees it too) before
+a run to measure the first wave after a sale lands.
 """
 
 import argparse
