@@ -276,10 +276,10 @@ def table_reads(connection, db):
 
 
 #: Odoo's request log line: ... "POST /web/dataset/call_kw/<model>/<method> ..." status - queries
-#: sql-seconds other-seconds cursor-mode (ro: read-only cursor, i.e. the replica when set; rw;
-#: ro->rw: a write on the read-only cursor, retried on the primary).
+#: sql-seconds other-seconds [cursor-mode, logged when a replica is set: ro the replica, rw the
+#: primary, ro->rw a write refused on the replica and retried on the primary].
 REQUEST_LINE = re.compile(
-    r'"POST /web/dataset/call_kw/(\S+?) HTTP[^"]*" \d+ - (\d+) ([\d.]+) ([\d.]+) (\S+)$'
+    r'"POST /web/dataset/call_kw/(\S+?) HTTP[^"]*" \d+ - (\d+) ([\d.]+) ([\d.]+)(?: (\S+))?\s*$'
 )
 
 
@@ -296,7 +296,8 @@ def server_times(log_path):
             entry["queries"] += int(queries)
             entry["sql"] += float(sql)
             entry["other"] += float(other)
-            entry[mode] = entry.get(mode, 0) + 1
+            if mode:
+                entry[mode] = entry.get(mode, 0) + 1
     return methods
 
 
@@ -635,14 +636,14 @@ def main(argv=None):
                 "%s %d" % (mode, entry[mode]) for mode in ("ro", "rw", "ro->rw") if mode in entry
             )
             say(
-                "server %-40s %4d calls, %5.1f queries, SQL %4.0f ms + other %4.0f ms; cursor %s"
+                "server %-40s %4d calls, %5.1f queries, SQL %4.0f ms + other %4.0f ms; cursor: %s"
                 % (
                     name,
                     entry["calls"],
                     entry["queries"] / entry["calls"],
                     1000 * entry["sql"] / entry["calls"],
                     1000 * entry["other"] / entry["calls"],
-                    modes,
+                    modes or "(not logged without a replica)",
                 )
             )
         say("waiting 12 s for the servers to publish their statistics")
