@@ -12,10 +12,11 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
 from ..models import erpconnect_kpi
+from .common import SampleHistoryHttpCase
 
 #: (model, method, args, kwargs) of every read API marked ``@api.readonly``; ``PRODUCT`` and
 #: ``PRODUCTS`` are replaced by a product with a forecast.
@@ -37,42 +38,15 @@ READONLY_CALLS = (
 
 
 @tagged("post_install", "-at_install")
-class TestReadonlyRpc(HttpCase):
-    """Each read API, called as the dashboard calls it, runs once, on the read-only cursor."""
+class TestReadonlyRpc(SampleHistoryHttpCase):
+    """Each read API, called as the dashboard calls it by the least-privileged user (a Viewer,
+    without Sales or Inventory rights), runs once, on the read-only cursor."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        company = cls.env.company
-        sample = cls.env["erpconnect.sample.history"]
-        if company.id not in sample._get_loaded_company_ids():
-            sample._load_sample_history()
-        cls.manager = new_test_user(
-            cls.env,
-            "readonly_rpc_manager",
-            groups="erpconnect_ai.group_erpconnect_manager",
-            company_id=company.id,
-            company_ids=[company.id],
-        )
-        # The least-privileged caller: ERPConnect AI Viewer, no Sales or Inventory rights.
-        cls.viewer = new_test_user(
-            cls.env,
-            "readonly_rpc_viewer",
-            groups="erpconnect_ai.group_erpconnect_viewer",
-            company_id=company.id,
-            company_ids=[company.id],
-        )
-        cls.env["erpconnect.run"].with_user(cls.manager).action_run_analysis()
-        cls.analysis_run = cls.env["erpconnect.run"].search(
-            [("company_id", "=", company.id)], order="id desc", limit=1
-        )
-        if cls.analysis_run.status != "done":
-            raise AssertionError(
-                "The analysis of the sample history failed: %s" % cls.analysis_run.message
-            )
         cls.forecast = cls.env["erpconnect.forecast"].search(
-            [("company_id", "=", company.id)], order="qty_30d desc", limit=1
+            [("company_id", "=", cls.env.company.id)], order="qty_30d desc", limit=1
         )
 
     def _cursor_modes(self, model, method, modes):
