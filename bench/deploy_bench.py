@@ -32,8 +32,9 @@ so the bench drops the replica and its slot at the end (about a minute to make a
 ``--keep-replica`` (then ``--drop-replica`` later: a stopped replica with a slot makes the primary
 keep WAL without bound).
 
-Usage, from the repository root, on a copy of a benchmark database (it confirms sales: never on
-``erp_bench_*`` itself)::
+Needs, as root, Debian's ``nginx`` (``nginx-light``), ``haproxy`` and PostgreSQL 15 with its
+``pg_createcluster``. Usage, from the repository root, on a copy of a benchmark database (it
+confirms sales: never on ``erp_bench_*`` itself)::
 
     createdb -h 127.0.0.1 -U odoo -T erp_bench_100k deploy_100k
     $ODOO_PYTHON bench/deploy_bench.py --db deploy_100k --replica
