@@ -150,6 +150,7 @@ class ErpconnectAnomaly(models.Model):
     # ------------------------------------------------------------------ public API (JSON-RPC)
 
     @api.model
+    @api.readonly
     def get_anomalies(self, days=30, z=3.0):
         """Current anomalies of the last ``days`` days with ``|z| >= z``, most recent first.
 

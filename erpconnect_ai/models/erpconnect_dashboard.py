@@ -45,6 +45,7 @@ class ErpconnectDashboard(models.AbstractModel):
     # ------------------------------------------------------------------ public API
 
     @api.model
+    @api.readonly
     def get_dashboard_data(self, days=30):
         """Everything the dashboard shows, for the current company and the last ``days`` days.
 
@@ -98,6 +99,7 @@ class ErpconnectDashboard(models.AbstractModel):
         }
 
     @api.model
+    @api.readonly
     def get_kpi_overview(self, days=30):
         """The whole KPI catalogue with values, for the KPIs screen.
 
@@ -122,6 +124,7 @@ class ErpconnectDashboard(models.AbstractModel):
         }
 
     @api.model
+    @api.readonly
     def get_product_forecast_chart(self, product_id, history_days=90):
         """Sales history and forecast of one product, for the dashboard's forecast chart.
 

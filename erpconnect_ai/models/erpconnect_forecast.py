@@ -121,6 +121,7 @@ class ErpconnectForecast(models.Model):
         return self.env["erpconnect.run"].action_run_analysis()
 
     @api.model
+    @api.readonly
     def get_forecast(self, product_id, horizon_days=30):
         """Current forecast of a product for the current company (``self.env.company``).
 

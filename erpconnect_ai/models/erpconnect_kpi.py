@@ -28,7 +28,10 @@ CACHE_TTL = 120.0
 #: Cached results kept at most per process; the oldest go first.
 CACHE_MAX_ENTRIES = 256
 #: PostgreSQL sequence whose value is part of every cache key: ``_invalidate_kpi_cache`` advances
-#: it once the transaction is committed, so every worker process drops its entries at once.
+#: it once the transaction is committed, so every worker process drops its entries at once. It is
+#: advanced with ``setval`` (under a lock, in order), which WAL-logs the exact value: ``nextval``
+#: alone logs 32 values ahead, and a streaming replica serving the read-only calls
+#: (``db_replica_host``) would see the generation move only once every 32 advances.
 GENERATION_SEQUENCE = "erpconnect_kpi_cache_generation"
 #: Sums ``_sales_sums_sql`` reads from the order lines, in its order (``KpiData`` names).
 SALES_SUMS = formulas.SALES_FIELDS[:4]
@@ -128,6 +131,7 @@ class ErpconnectKpi(models.AbstractModel):
     # Public API (JSON-RPC)
     # ------------------------------------------------------------------------------------------
     @api.model
+    @api.readonly
     def get_catalog(self):
         """The KPI catalogue.
 
@@ -140,6 +144,7 @@ class ErpconnectKpi(models.AbstractModel):
         return [self._catalog_entry(kpi) for kpi in formulas.KPI_CATALOG]
 
     @api.model
+    @api.readonly
     def get_metrics(self, days=30):
         """Every KPI of the current company over the last ``days`` days (today included) and the
         previous period of the same length.
@@ -168,6 +173,7 @@ class ErpconnectKpi(models.AbstractModel):
         return result
 
     @api.model
+    @api.readonly
     def get_metric(self, code, days=90, interval="day"):
         """History of one KPI over the last ``days`` days, one point per day, week or month.
 
@@ -210,6 +216,7 @@ class ErpconnectKpi(models.AbstractModel):
         )
 
     @api.model
+    @api.readonly
     def get_comparison(self, product_ids, days=30):
         """Product-level KPIs of a few products side by side, this period vs the previous one.
 
@@ -288,7 +295,19 @@ class ErpconnectKpi(models.AbstractModel):
                 # the commit is done: a failure here must not fail the request
                 try:
                     with sql_db.db_connect(dbname).cursor() as generation_cr:
-                        generation_cr.execute(SQL("SELECT nextval(%s)", GENERATION_SEQUENCE))
+                        generation_cr.execute(
+                            SQL(
+                                "SELECT pg_advisory_xact_lock(%s::regclass::oid::bigint)",
+                                GENERATION_SEQUENCE,
+                            )
+                        )
+                        generation_cr.execute(
+                            SQL(
+                                "SELECT setval(%s, nextval(%s))",
+                                GENERATION_SEQUENCE,
+                                GENERATION_SEQUENCE,
+                            )
+                        )
                 except psycopg2.Error:
                     _logger.warning(
                         "KPI cache generation not advanced: other workers keep their cached "

@@ -397,6 +397,7 @@ class ErpconnectReplenishment(models.Model):
     # ------------------------------------------------------------------ public API (JSON-RPC)
 
     @api.model
+    @api.readonly
     def get_suggestions(self, limit=200):
         """Open reorder suggestions of the current results, most urgent first.
 

@@ -218,6 +218,7 @@ class ErpconnectRun(models.Model):
         }
 
     @api.model
+    @api.readonly
     def get_health(self):
         """Monitoring figures of the analysis for the current company (``self.env.company``).
 

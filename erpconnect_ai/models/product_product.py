@@ -89,6 +89,7 @@ class ProductProduct(models.Model):
     # ------------------------------------------------------------------ public API (JSON-RPC)
 
     @api.model
+    @api.readonly
     def get_segmentation(self, days=60):
         """ABC/XYZ segmentation of the current company's products over the last ``days`` days
         of sales, computed now with the configured modes and thresholds (the stored segment
