@@ -2,9 +2,10 @@ from odoo.tools import SQL
 
 from . import controllers
 from . import models
-from .models.erpconnect_kpi import GENERATION_SEQUENCE
+from .models.erpconnect_kpi_cache import GENERATION_SEQUENCE
 
 
 def uninstall_hook(env):
-    """Drop what the ORM does not: the KPI cache generation sequence (``erpconnect.kpi.init``)."""
+    """Drop what the ORM does not: the KPI cache generation sequence (created by
+    ``erpconnect.kpi.cache.init``)."""
     env.cr.execute(SQL("DROP SEQUENCE IF EXISTS %s", SQL.identifier(GENERATION_SEQUENCE)))

@@ -14,5 +14,7 @@ from . import erpconnect_replenishment
 from . import erpconnect_anomaly
 from . import product_product
 from . import erpconnect_kpi
+from . import erpconnect_kpi_cache
+from . import erpconnect_kpi_data
 from . import erpconnect_kpi_snapshot
 from . import sale_order

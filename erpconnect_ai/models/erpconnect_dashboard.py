@@ -274,17 +274,15 @@ class ErpconnectDashboard(models.AbstractModel):
         )
 
     def _cached_figures(self, company, key, compute):
-        """``compute()`` cached with the KPIs (``erpconnect.kpi._cached``: 120 s, dropped when
+        """``compute()`` cached with the KPIs (``erpconnect.kpi.cache._cached``: 120 s, dropped when
         sales are confirmed or an analysis ends). For company-level figures only, the same for
         every user (links and messages that depend on the user are added after); 100
         concurrent dashboard calls on 2 workers need it (bench/rpc_load.py)."""
-        if "erpconnect.kpi" not in self.env:
-            return compute()
-        return self.env["erpconnect.kpi"]._cached(company, key, compute)
+        return self.env["erpconnect.kpi.cache"]._cached(company, key, compute)
 
     def _query_sales_rows(self, company, date_from, date_to, product_ids, by_day):
         """The query of ``_sales_rows``."""
-        Kpi = self.env["erpconnect.kpi"]
+        Kpi = self.env["erpconnect.kpi.data"]
         start = datetime.combine(date_from, time.min)
         end = datetime.combine(date_to + timedelta(days=1), time.min)
         rows = self.env.execute_query(

@@ -583,7 +583,7 @@ class ErpconnectRun(models.Model):
         """Make the staged results of this run current (the caller wraps it in a savepoint)."""
         self._call_result_hooks(3)
         # The AI KPIs (accuracy, anomalies, trained models) read these results.
-        self.env["erpconnect.kpi"]._invalidate_kpi_cache(self.company_id.ids)
+        self.env["erpconnect.kpi.cache"]._invalidate(self.company_id.ids)
 
     def _discard_run(self):
         """Remove the rows this run staged in every result model."""

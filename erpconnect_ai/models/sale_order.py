@@ -10,11 +10,11 @@ class SaleOrder(models.Model):
     def create(self, vals_list):
         orders = super().create(vals_list)
         if any(vals.get("state") == "sale" for vals in vals_list):
-            self.env["erpconnect.kpi"]._invalidate_kpi_cache(orders.company_id.ids)
+            self.env["erpconnect.kpi.cache"]._invalidate(orders.company_id.ids)
         return orders
 
     def write(self, vals):
         result = super().write(vals)
         if "state" in vals:  # action_confirm and _action_cancel write the state
-            self.env["erpconnect.kpi"]._invalidate_kpi_cache(self.company_id.ids)
+            self.env["erpconnect.kpi.cache"]._invalidate(self.company_id.ids)
         return result

@@ -158,8 +158,8 @@ class TestErpconnectRun(ErpconnectCase):
         self.assertEqual(run.forecast_count, 3)
 
     def test_finished_run_empties_the_company_kpi_cache(self):
-        kpi_class = type(self.env["erpconnect.kpi"])
-        with patch.object(kpi_class, "_invalidate_kpi_cache", autospec=True) as invalidate:
+        cache_class = type(self.env["erpconnect.kpi.cache"])
+        with patch.object(cache_class, "_invalidate", autospec=True) as invalidate:
             run = self.run_analysis()
         self.assertEqual(run.status, "done", run.message)
         self.assertEqual(invalidate.call_count, 1)
