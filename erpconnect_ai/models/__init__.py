@@ -18,3 +18,7 @@ from . import erpconnect_kpi_cache
 from . import erpconnect_kpi_data
 from . import erpconnect_kpi_snapshot
 from . import sale_order
+from . import sale_order_line
+from . import stock_move
+from . import erpconnect_demand_daily
+from . import erpconnect_demand_upkeep

@@ -217,6 +217,9 @@ class ErpconnectSampleHistory(models.AbstractModel):
         loader._mark_loaded(company)
         self.env.flush_all()
         lap("stock")
+        # The sales and moves were inserted in SQL: build the company's demand ledger from them.
+        self.env["erpconnect.demand.upkeep"].sudo()._rebuild(company)
+        lap("ledger")
         stats = {
             "products": len(products),
             "customers": len(customers),
