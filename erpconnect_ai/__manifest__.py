@@ -23,7 +23,6 @@
         "security/erpconnect_ai_groups.xml",
         "security/ir.model.access.csv",
         "security/erpconnect_ai_rules.xml",
-        "data/ir_config_parameter.xml",
         "data/ir_cron.xml",
         "views/menus.xml",
         "views/erpconnect_replenishment_views.xml",

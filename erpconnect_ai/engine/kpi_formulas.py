@@ -351,27 +351,49 @@ def _stock_product_kpis(data, stock):
     def count(mask):
         return (mask & counted).sum(axis=0).astype(np.float64)
 
-    positive = level > 0
     rule_min = np.asarray(data.rule_min, dtype=np.float64)[:, np.newaxis]
     rule_max = np.asarray(data.rule_max, dtype=np.float64)[:, np.newaxis]
     reorder_point = np.asarray(data.reorder_point, dtype=np.float64)[:, np.newaxis]
+    trailing_known = np.shape(data.trailing_qty) == level.shape
+    daily_sales = (
+        np.asarray(data.trailing_qty, dtype=np.float64) / DEAD_STOCK_DAYS
+        if trailing_known
+        else np.zeros(level.shape)
+    )
+    out, low, over = stock_states(level, rule_min, rule_max, reorder_point, daily_sales)
     kpis = {
-        "out_of_stock_count": count(~positive),
-        "low_stock_count": count(positive & ((level < rule_min) | (level < reorder_point))),
+        "out_of_stock_count": count(out),
+        "low_stock_count": count(low),
         "below_rop_count": count(level < reorder_point),
     }
     if not np.isfinite(data.reorder_point).any():
         kpis["below_rop_count"][:] = np.nan
-    if np.shape(data.trailing_qty) == level.shape:
-        daily_sales = np.asarray(data.trailing_qty, dtype=np.float64) / DEAD_STOCK_DAYS
-        has_max = np.isfinite(rule_max) & (rule_max > 0)
-        over = np.where(
-            has_max, level > rule_max, level > OVERSTOCK_COVER_DAYS * np.maximum(daily_sales, 0)
-        )
-        kpis["overstock_count"] = count(positive & over)
-        dead = positive & (np.asarray(data.trailing_lines) == 0)
+    if trailing_known:
+        kpis["overstock_count"] = count(over)
+        dead = ~out & (np.asarray(data.trailing_lines) == 0)
         kpis["dead_stock_value"] = np.where(dead, level * stock.cost, 0.0).sum(axis=0)
     return kpis
+
+
+def stock_states(level, rule_min, rule_max, reorder_point, daily_sales):
+    """The stock status rule, shared by the stock KPIs and the dashboard's stock panel.
+
+    Element-wise on arrays of one shape (``nan`` where a product has no rule or reorder point):
+    returns ``(out, low, over)`` boolean arrays. Out of stock: ``level`` ≤ 0. Low: in stock and
+    below the rule minimum or the reorder point. Over: in stock and above the rule maximum, or,
+    without a positive maximum, above ``OVERSTOCK_COVER_DAYS`` days of ``daily_sales`` (any
+    stock when it did not sell). A product may be both low and over (two sources).
+    """
+    level = np.asarray(level, dtype=np.float64)
+    rule_min = np.asarray(rule_min, dtype=np.float64)
+    rule_max = np.asarray(rule_max, dtype=np.float64)
+    reorder_point = np.asarray(reorder_point, dtype=np.float64)
+    positive = level > 0
+    low = positive & ((level < rule_min) | (level < reorder_point))
+    has_max = np.isfinite(rule_max) & (rule_max > 0)
+    cover = OVERSTOCK_COVER_DAYS * np.maximum(np.asarray(daily_sales, dtype=np.float64), 0)
+    over = positive & np.where(has_max, level > rule_max, level > cover)
+    return ~positive, low, over
 
 
 def _product_kpis(data):

@@ -19,10 +19,10 @@ VIEWER_DEFAULT = {
     "kpis": [
         "revenue_total",
         "revenue_growth",
-        "gross_margin_pct",
+        "gross_margin",
         "order_count",
         "stock_value",
-        "forecast_smape",
+        "forecast_accuracy_smape",
     ],
     "panels": [
         "sales_trend",
@@ -43,7 +43,7 @@ MANAGER_DEFAULT = {
         "out_of_stock_count",
         "stock_value",
         "anomalies_7d",
-        "forecast_smape",
+        "forecast_accuracy_smape",
     ],
     "panels": [
         "replenishment",

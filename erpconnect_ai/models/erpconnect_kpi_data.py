@@ -4,26 +4,27 @@
 what they need with a few aggregate queries (each data group of the catalogue once: products,
 stock, rules, sales, orders, deliveries, analysis results), hands arrays to
 ``engine/kpi_formulas.py`` and returns the values. Reads only: no record is written.
+
+Sales and stock movements come from the daily demand ledger (``erpconnect.demand.daily``), with
+its day rule: buckets are days of the company's time zone, and "today" is the company's. Order
+counts and customers come from the confirmed orders, bucketed by the same local days.
 """
 
 import datetime
 import itertools
 
 import numpy as np
+import pytz
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..engine import kpi_catalog as catalog
 from ..engine import kpi_formulas as formulas
+from .erpconnect_demand_upkeep import PRODUCT_LINES
 
-#: Sums ``_sales_sums_sql`` reads from the order lines, in its order (``KpiData`` names).
+#: Sums ``_load_sales`` reads from the ledger, in its order (``KpiData`` names).
 SALES_SUMS = formulas.SALES_FIELDS[:4]
-#: Condition on ``l`` of the order lines the KPIs count: product lines, no sections, notes or
-#: down payments.
-PRODUCT_LINES = SQL(
-    "l.product_id IS NOT NULL AND l.display_type IS NULL AND l.is_downpayment IS NOT TRUE"
-)
 #: Segments up to which per-product queries sum their rows per product and segment in SQL; with
 #: more (daily histories) nearly every row is its own group, and summing them with numpy instead
 #: is several times faster.
@@ -49,18 +50,24 @@ SOURCE_LOADERS = (
 class _Scope:
     """What one computation is about: company, bucket bounds, data groups, products."""
 
-    def __init__(self, company, bounds, codes=()):
+    def __init__(self, company, bounds, tz, codes=()):
         self.company = company
         self.bounds = bounds
         self.codes = frozenset(codes)  # KPIs asked for
-        self.starts = [datetime.datetime.combine(day, datetime.time.min) for day in bounds]
+        self.tz = pytz.timezone(tz)
+        # UTC starts of the bounds' local days, for the timestamps of orders and pickings
+        self.starts = [
+            self.tz.localize(datetime.datetime.combine(day, datetime.time.min))
+            .astimezone(pytz.utc)
+            .replace(tzinfo=None)
+            for day in bounds
+        ]
         self.bucket_days = np.array(
             [(b - a).days for a, b in itertools.pairwise(bounds)], dtype=float
         )
         self.sources = set()  # data groups to load (catalogue sources)
         self.product_ids = np.zeros(0, dtype=np.int64)  # sorted, set by _load_products
         self.catalog = np.zeros(0, dtype=bool)  # active and sellable, per product
-        self.unit_factor = np.zeros(0)  # factor of each product's unit of measure
 
     @property
     def bucket_count(self):
@@ -84,14 +91,22 @@ class ErpconnectKpiData(models.AbstractModel):
 
     @api.model
     def _kpi_today(self, company):
-        """Last day of the periods (UTC), the same for every user whatever their time zone."""
-        return fields.Date.today()
+        """Last day of the periods: today in the company's time zone (the ledger's day rule),
+        the same for every user whatever their own time zone."""
+        return self.env["erpconnect.demand.daily"]._local_today(company)
+
+    @api.model
+    def _scope(self, company, bounds, codes=()):
+        """The :class:`_Scope` of ``company`` over ``bounds`` (local days)."""
+        return _Scope(
+            company, bounds, self.env["erpconnect.demand.daily"]._company_tz(company), codes
+        )
 
     @api.model
     def _comparison_figures(self, company, bounds, product_ids):
         """Product metrics (``PRODUCT_METRICS``) of ``product_ids`` (sorted) per bucket of
         ``bounds``: ``{code: array (P × B)}``."""
-        scope = _Scope(company, bounds)
+        scope = self._scope(company, bounds)
         scope.product_ids = np.array(product_ids, dtype=np.int64)
         self.env.flush_all()
         return self._product_figures(scope)
@@ -141,7 +156,7 @@ class ErpconnectKpiData(models.AbstractModel):
         sources = {source for code in codes for source in catalog.KPI_BY_CODE[code].sources}
         if "sales_daily" in sources:
             sources.add("products")
-        scope = _Scope(company, bounds, codes)
+        scope = self._scope(company, bounds, codes)
         scope.sources = sources
         data = formulas.KpiData(scope.bucket_days)
         self.env.flush_all()
@@ -165,94 +180,6 @@ class ErpconnectKpiData(models.AbstractModel):
             end,
         )
 
-    def _confirmed_lines_sql(self, scope, start, end, product_ids=None):
-        """``FROM ... WHERE ...`` of the product lines of the company's confirmed orders dated in
-        ``[start, end)``; aliases ``l`` (line), ``so`` (``_confirmed_orders_sql``), ``pp``,
-        ``pt``, ``lu`` (line unit), ``pu`` (product unit)."""
-        product_filter = (
-            SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL()
-        )
-        return SQL(
-            """
-              FROM sale_order_line l
-              JOIN (%(orders)s) so ON so.id = l.order_id
-              JOIN product_product pp ON pp.id = l.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              LEFT JOIN uom_uom lu ON lu.id = l.product_uom
-              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
-             WHERE %(product_lines)s %(product_filter)s
-            """,
-            orders=self._confirmed_orders_sql(scope, start, end),
-            product_lines=PRODUCT_LINES,
-            product_filter=product_filter,
-        )
-
-    def _line_groups_sql(self, scope, segments, product_ids=None):
-        """``FROM ...`` of the company's confirmed product lines dated in ``[segments[0],
-        segments[-1])`` summed per product, line unit and segment of ``segments`` (datetimes):
-        alias ``g`` (``product_id, segment`` 0-based, ``revenue`` in the company currency, ``qty,
-        goods_ordered, goods_delivered`` in the line's unit, ``lines``), joined to ``pp``,
-        ``pt``, ``lu`` (line unit) and ``pu`` (product unit).
-
-        The window's orders are read first (date index) and their lines through the order index,
-        so that a few weeks do not scan the lines of the whole history; the sums per product and
-        unit keep the joins small.
-        """
-        product_filter = (
-            SQL("AND l.product_id = ANY(%s)", list(product_ids)) if product_ids else SQL()
-        )
-        return SQL(
-            """
-              FROM (
-                WITH so AS MATERIALIZED (%(orders)s)
-                SELECT l.product_id, l.product_uom,
-                       width_bucket(so.date_order, %(segments)s::timestamp[]) - 1 AS segment,
-                       SUM(%(revenue)s) AS revenue,
-                       SUM(l.product_uom_qty::float8) AS qty,
-                       SUM(l.product_uom_qty::float8) FILTER (%(goods)s) AS goods_ordered,
-                       SUM(l.qty_delivered::float8) FILTER (%(goods)s) AS goods_delivered,
-                       COUNT(*) AS lines
-                  FROM sale_order_line l
-                  JOIN so ON so.id = l.order_id
-                 WHERE l.order_id = ANY(ARRAY(SELECT id FROM so))
-                   AND %(product_lines)s %(product_filter)s
-                 GROUP BY 1, 2, 3
-              ) g
-              JOIN product_product pp ON pp.id = g.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              LEFT JOIN uom_uom lu ON lu.id = g.product_uom
-              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
-            """,
-            orders=self._confirmed_orders_sql(scope, segments[0], segments[-1]),
-            segments=segments,
-            revenue=self._line_revenue_sql(),
-            goods=SQL("WHERE l.qty_delivered_method = 'stock_move'"),
-            product_lines=PRODUCT_LINES,
-            product_filter=product_filter,
-        )
-
-    @staticmethod
-    def _company_currency_sql(amount):
-        """SQL of ``amount`` of the order ``so`` in the company currency."""
-        return SQL(
-            "%s::float8 / CASE COALESCE(so.currency_rate, 0) WHEN 0 THEN 1.0"
-            " ELSE so.currency_rate::float8 END",
-            amount,
-        )
-
-    @classmethod
-    def _line_revenue_sql(cls):
-        """SQL of a line's untaxed revenue in the company currency (``l`` line, ``so`` order)."""
-        return cls._company_currency_sql(SQL("l.price_subtotal"))
-
-    @staticmethod
-    def _in_product_unit(quantity):
-        """SQL of a line's ``quantity`` (in the line's unit) converted to the product's unit."""
-        return SQL(
-            "(%s::float8 * COALESCE(pu.factor::float8 / NULLIF(lu.factor, 0)::float8, 1.0))",
-            quantity,
-        )
-
     def _unit_cost_sql(self, scope):
         """SQL of the product's cost (``pp.standard_price``) in the company."""
         return (
@@ -262,8 +189,27 @@ class ErpconnectKpiData(models.AbstractModel):
         )
 
     def _bucket_sql(self, scope, column):
-        """0-based bucket of ``column`` in ``scope.starts``: −1 before, ``B`` after the end."""
+        """0-based bucket of the UTC timestamp ``column`` in ``scope.starts``: −1 before, ``B``
+        after the end."""
         return SQL("(width_bucket(%s, %s::timestamp[]) - 1)", column, scope.starts)
+
+    @staticmethod
+    def _day_bucket_sql(scope):
+        """0-based bucket of the ledger's local day ``d.date`` in ``scope.bounds``."""
+        return SQL("(width_bucket(d.date, %s::date[]) - 1)", scope.bounds)
+
+    def _ledger_products_sql(self, scope):
+        """``p(id, cost, goods, catalog)`` of every product: current cost in the company,
+        delivered by stock moves (goods), active and sellable."""
+        return SQL(
+            """
+            (SELECT pp.id, COALESCE(%s, 0)::float8 AS cost, pt.type = 'consu' AS goods,
+                    COALESCE(pp.active AND pt.sale_ok, FALSE) AS catalog
+               FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
+            ) AS p
+            """,
+            self._unit_cost_sql(scope),
+        )
 
     def _by_bucket(self, scope, rows, names):
         """Rows ``(bucket, value...)`` as ``{name: array (B,)}``, zero where a bucket has no row."""
@@ -283,11 +229,9 @@ class ErpconnectKpiData(models.AbstractModel):
                 SELECT pp.id, COALESCE(pp.active, FALSE), COALESCE(pt.sale_ok, FALSE),
                        COALESCE(pt.is_storable, FALSE), COALESCE(pt.list_price, 0)::float8,
                        %(cost)s::float8,
-                       COALESCE(%(created)s, -1),
-                       pu.factor::float8
+                       COALESCE(%(created)s, -1)
                   FROM product_product pp
                   JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                  LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE pt.company_id IS NULL OR pt.company_id = %(company)s
                  ORDER BY pp.id
                 """,
@@ -296,10 +240,9 @@ class ErpconnectKpiData(models.AbstractModel):
                 company=scope.company.id,
             )
         )
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 8)
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 7)
         scope.product_ids = table[:, 0].astype(np.int64)
         scope.catalog = (table[:, 1] * table[:, 2]).astype(bool)
-        scope.unit_factor = table[:, 7]
         no_figure = np.full(len(rows), np.nan)
         return {
             "product_active": table[:, 1],
@@ -338,12 +281,16 @@ class ErpconnectKpiData(models.AbstractModel):
     def _stock_figures(self, scope, product_ids=None, valued=False):
         """Today's stock (P,), net moves into stock (P × (B + 1)) and to customers (P × B) of the
         products of ``scope`` (restricted to ``product_ids`` when given), or with ``valued`` the
-        same summed at cost over all products (1,), (1 × (B + 1)), (1 × B)."""
+        same summed at cost over all products (1,), (1 × (B + 1)), (1 × B).
+
+        Today's stock is the quants of internal locations; the moves are the ledger's
+        ``stock_change`` and ``qty_delivered`` since the end of the first bucket.
+        """
         size = 1 if valued else scope.product_ids.size
-        quant_filter, move_filter = SQL(), SQL()
+        quant_filter, ledger_filter = SQL(), SQL()
         if product_ids:
             quant_filter = SQL("AND q.product_id = ANY(%s)", list(product_ids))
-            move_filter = SQL("AND m.product_id = ANY(%s)", list(product_ids))
+            ledger_filter = SQL("AND d.product_id = ANY(%s)", list(product_ids))
         cost = SQL("COALESCE(%s, 0)::float8", self._unit_cost_sql(scope)) if valued else SQL("1.0")
         key = SQL("0") if valued else SQL("pp.id")
         quants = self.env.execute_query(
@@ -362,51 +309,33 @@ class ErpconnectKpiData(models.AbstractModel):
                 product_filter=quant_filter,
             )
         )
-        # product_qty: the quantity of a done move in the product's unit. The locations'
-        # usages are read first: the moves need no join then.
-        internal, customer = [], []
-        for location_id, usage in self.env.execute_query(
-            SQL("SELECT id, usage FROM stock_location WHERE usage IN ('internal', 'customer')")
-        ):
-            (internal if usage == "internal" else customer).append(location_id)
-        qty = SQL("m.product_qty::float8 * %s", cost)
-        net = SQL(
-            "CASE WHEN m.location_dest_id = ANY(%(internal)s) THEN %(qty)s ELSE -%(qty)s END",
-            internal=internal,
-            qty=qty,
-        )
-        to_customers = SQL(
-            """CASE WHEN m.location_dest_id = ANY(%(customer)s) THEN %(qty)s
-                    WHEN m.location_id = ANY(%(customer)s) THEN -%(qty)s ELSE 0 END""",
-            customer=customer,
-            qty=qty,
-        )
         grouped = valued or scope.bucket_count < GROUPED_SEGMENTS_MAX
+        net, to_customers = SQL("d.stock_change"), SQL("d.qty_delivered")
+        if valued:
+            net, to_customers = SQL("%s * p.cost", net), SQL("%s * p.cost", to_customers)
         if grouped:
             net, to_customers = SQL("SUM(%s)", net), SQL("SUM(%s)", to_customers)
-        joins = SQL("JOIN product_product pp ON pp.id = m.product_id") if valued else SQL()
         moves = self.env.execute_query(
             SQL(
                 """
                 SELECT %(key)s, %(bucket)s, %(net)s, %(to_customers)s
-                  FROM stock_move m %(joins)s
-                 WHERE m.company_id = %(company)s
-                   AND m.state = 'done'
-                   AND m.date >= %(start)s
-                   AND (m.location_id = ANY(%(internal)s))
-                       <> (m.location_dest_id = ANY(%(internal)s))
-                   %(product_filter)s
+                  FROM erpconnect_demand_daily d %(products)s
+                 WHERE d.company_id = %(company)s AND d.date >= %(start)s
+                   AND (d.stock_change <> 0 OR d.qty_delivered <> 0) %(ledger_filter)s
                  %(group_by)s
                 """,
-                key=key if valued else SQL("m.product_id"),
-                bucket=self._bucket_sql(scope, SQL("m.date")),
+                key=SQL("0") if valued else SQL("d.product_id"),
+                bucket=self._day_bucket_sql(scope),
                 net=net,
                 to_customers=to_customers,
-                joins=joins,
+                products=(
+                    SQL("JOIN %s ON p.id = d.product_id", self._ledger_products_sql(scope))
+                    if valued
+                    else SQL()
+                ),
                 company=scope.company.id,
-                start=scope.starts[1],
-                internal=internal,
-                product_filter=move_filter,
+                start=scope.bounds[1],
+                ledger_filter=ledger_filter,
                 group_by=SQL("GROUP BY 1, 2") if grouped else SQL(),
             )
         )
@@ -453,46 +382,55 @@ class ErpconnectKpiData(models.AbstractModel):
     def _load_reorder_points(self, scope):
         """Reorder point of the current replenishment suggestions (all warehouses), per product."""
         reorder_point = np.full(scope.product_ids.size, np.nan)
-        if "erpconnect.replenishment" in self.env:
-            groups = (
-                self.env["erpconnect.replenishment"]
-                .sudo()
-                ._read_group(
-                    [("company_id", "=", scope.company.id)], ["product_id"], ["reorder_point:sum"]
-                )
+        groups = (
+            self.env["erpconnect.replenishment"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", scope.company.id)], ["product_id"], ["reorder_point:sum"]
             )
-            if groups:
-                rows, known = scope.positions([product.id for product, _rop in groups])
-                reorder_point[rows[known]] = np.array([rop for _product, rop in groups])[known]
+        )
+        if groups:
+            rows, known = scope.positions([product.id for product, _rop in groups])
+            reorder_point[rows[known]] = np.array([rop for _product, rop in groups])[known]
         return {"reorder_point": reorder_point}
 
     def _load_sales(self, scope):
-        """Order lines of the company's confirmed orders per bucket of order date (with the
-        number of distinct products sold when "sold_products" is needed)."""
+        """The ledger's sales per bucket: cost and quantity of the units ordered, ordered and
+        delivered quantities of the goods (the fulfilment rate), and when "sold_products" is
+        needed the number of distinct products sold (and of those active and sellable)."""
         names, distinct = SALES_SUMS, SQL()
         if "sold_products" in scope.sources:
             names = formulas.SALES_FIELDS
             distinct = SQL(
-                """,
-                COUNT(DISTINCT g.product_id),
-                COUNT(DISTINCT g.product_id) FILTER (WHERE pp.active AND pt.sale_ok)
-                """
+                """, COUNT(DISTINCT d.product_id),
+                     COUNT(DISTINCT d.product_id) FILTER (WHERE p.catalog)"""
             )
         rows = self.env.execute_query(
             SQL(
-                "SELECT g.segment, %s %s %s GROUP BY 1",
-                self._sales_sums_sql(scope),
-                distinct,
-                self._line_groups_sql(scope, scope.starts),
+                """
+                SELECT %(bucket)s, SUM(d.qty_ordered * p.cost), SUM(d.qty_ordered),
+                       SUM(d.qty_ordered) FILTER (WHERE p.goods),
+                       SUM(d.qty_ordered_delivered) FILTER (WHERE p.goods) %(distinct)s
+                  FROM erpconnect_demand_daily d JOIN %(products)s ON p.id = d.product_id
+                 WHERE d.company_id = %(company)s AND d.date >= %(start)s AND d.date < %(end)s
+                   AND d.order_line_count > 0
+                 GROUP BY 1
+                """,
+                bucket=self._day_bucket_sql(scope),
+                distinct=distinct,
+                products=self._ledger_products_sql(scope),
+                company=scope.company.id,
+                start=scope.bounds[0],
+                end=scope.bounds[-1],
             )
         )
         return self._by_bucket(scope, rows, names)
 
     def _load_trailing_sales(self, scope):
         """Each product's quantity sold (in its unit) and order lines in the
-        ``DEAD_STOCK_DAYS`` before each bucket end (P × B).
+        ``DEAD_STOCK_DAYS`` before each bucket end (P × B), from the ledger.
 
-        The order lines are cut at every bucket end and ``DEAD_STOCK_DAYS`` before it, so that
+        The ledger's days are cut at every bucket end and ``DEAD_STOCK_DAYS`` before it, so that
         every trailing window is a union of segments; a few segments are summed in SQL, many
         (daily histories) in numpy.
         """
@@ -500,39 +438,30 @@ class ErpconnectKpiData(models.AbstractModel):
         ends = scope.bounds[1:]
         cuts = sorted(set(ends) | {end - datetime.timedelta(days=window) for end in ends})
         grouped = len(cuts) <= GROUPED_SEGMENTS_MAX
-        qty, lines = SQL("l.product_uom_qty::float8"), SQL("1")
+        qty, lines = SQL("d.qty_ordered"), SQL("d.order_line_count")
         if grouped:
-            qty, lines = SQL("SUM(%s)", qty), SQL("COUNT(*)")
+            qty, lines = SQL("SUM(%s)", qty), SQL("SUM(%s)", lines)
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH so AS MATERIALIZED (%(orders)s)
-                SELECT l.product_id, width_bucket(so.date_order, %(cuts)s::timestamp[]) - 1,
-                       l.product_uom, %(qty)s, %(lines)s
-                  FROM sale_order_line l
-                  JOIN so ON so.id = l.order_id
-                 WHERE l.order_id = ANY(ARRAY(SELECT id FROM so)) AND %(product_lines)s
+                SELECT d.product_id, %(segment)s, %(qty)s, %(lines)s
+                  FROM erpconnect_demand_daily d
+                 WHERE d.company_id = %(company)s AND d.date >= %(start)s AND d.date < %(end)s
+                   AND d.order_line_count > 0
                  %(group_by)s
                 """,
-                orders=self._confirmed_orders_sql(
-                    scope, datetime.datetime.combine(cuts[0], datetime.time.min), scope.starts[-1]
-                ),
-                cuts=[datetime.datetime.combine(day, datetime.time.min) for day in cuts],
+                segment=SQL("width_bucket(d.date, %s::date[]) - 1", cuts),
                 qty=qty,
                 lines=lines,
-                product_lines=PRODUCT_LINES,
-                group_by=SQL("GROUP BY 1, 2, 3") if grouped else SQL(),
+                company=scope.company.id,
+                start=cuts[0],
+                end=scope.bounds[-1],
+                group_by=SQL("GROUP BY 1, 2") if grouped else SQL(),
             )
         )
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), 5)
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
         rows_index, known = scope.positions(table[:, 0])
         table, rows_index = table[known], rows_index[known]
-        # quantities from the line's unit to the product's (as _in_product_unit)
-        line_factor = self._unit_factors(table[:, 2])
-        product_factor = scope.unit_factor[rows_index]
-        ratio = np.ones(len(table))
-        convertible = (line_factor != 0) & np.isfinite(line_factor) & np.isfinite(product_factor)
-        ratio[convertible] = product_factor[convertible] / line_factor[convertible]
         # a segment lies wholly inside or outside each window: its first day stands for it
         cut_days = np.array([(day - cuts[0]).days for day in cuts], dtype=np.int64)
         segment_days = cut_days[table[:, 1].astype(np.int64)]
@@ -543,42 +472,15 @@ class ErpconnectKpiData(models.AbstractModel):
                 rows_index, segment_days, values, end_days, window, size
             )
             for name, values in (
-                ("trailing_qty", np.nan_to_num(table[:, 3]) * ratio),
-                ("trailing_lines", table[:, 4]),
+                ("trailing_qty", np.nan_to_num(table[:, 2])),
+                ("trailing_lines", table[:, 3]),
             )
         }
 
-    def _unit_factors(self, uom_ids):
-        """Factor of each unit of measure of ``uom_ids`` (``nan`` for none or unknown)."""
-        rows = self.env.execute_query(SQL("SELECT id, factor::float8 FROM uom_uom ORDER BY id"))
-        ids = np.array([uom_id for uom_id, _factor in rows], dtype=np.int64)
-        factors = np.array([factor for _uom_id, factor in rows], dtype=np.float64)
-        wanted = np.nan_to_num(np.asarray(uom_ids, dtype=np.float64), nan=-1).astype(np.int64)
-        if not ids.size:
-            return np.full(wanted.shape, np.nan)
-        found = np.clip(np.searchsorted(ids, wanted), 0, ids.size - 1)
-        return np.where(ids[found] == wanted, factors[found], np.nan)
-
-    def _sales_sums_sql(self, scope):
-        """Sums over the rows ``g`` of ``_line_groups_sql``, in the order of ``SALES_SUMS``
-        (quantities in the product's unit)."""
-        return SQL(
-            """
-            SUM(%(qty)s * COALESCE(%(cost)s, 0)::float8),
-            SUM(%(qty)s),
-            SUM(%(ordered)s),
-            SUM(%(delivered)s)
-            """,
-            qty=self._in_product_unit(SQL("g.qty")),
-            cost=self._unit_cost_sql(scope),
-            ordered=self._in_product_unit(SQL("g.goods_ordered")),
-            delivered=self._in_product_unit(SQL("g.goods_delivered")),
-        )
-
     def _load_orders(self, scope):
-        """Confirmed orders per bucket of order date: their untaxed amount in the company
-        currency, their number, their customers (commercial entities) and, when "repeat" is
-        needed, the customers with two orders up to the bucket's end (in it, or one before)."""
+        """Per bucket: the revenue of the ledger; the confirmed orders dated in it (local days),
+        their customers (commercial entities) and, when "repeat" is needed, the customers with
+        two orders up to the bucket's end (in it, or one before)."""
         firsts, join_firsts, repeat_count = SQL(), SQL(), SQL("NULL")
         if "repeat" in scope.sources:
             firsts = SQL(
@@ -608,26 +510,40 @@ class ErpconnectKpiData(models.AbstractModel):
                 """
                 WITH per_bucket AS (
                     SELECT %(bucket)s + 1 AS bucket, rp.commercial_partner_id AS customer,
-                           COUNT(*) AS order_count, SUM(%(revenue)s) AS revenue
+                           COUNT(*) AS order_count
                       FROM (%(orders)s) so
                       JOIN res_partner rp ON rp.id = so.partner_id
                      GROUP BY 1, 2
                 ) %(firsts)s
-                SELECT b.bucket - 1, SUM(b.revenue), SUM(b.order_count), COUNT(*), %(repeat)s
+                SELECT b.bucket - 1, SUM(b.order_count), COUNT(*), %(repeat)s
                   FROM per_bucket b %(join_firsts)s
                  GROUP BY b.bucket
                 """,
                 bucket=self._bucket_sql(scope, SQL("so.date_order")),
-                revenue=self._company_currency_sql(SQL("so.amount_untaxed")),
                 orders=self._confirmed_orders_sql(scope, scope.starts[0], scope.starts[-1]),
                 firsts=firsts,
                 join_firsts=join_firsts,
                 repeat=repeat_count,
             )
         )
-        arrays = self._by_bucket(scope, rows, formulas.ORDER_FIELDS)
+        arrays = self._by_bucket(scope, rows, formulas.ORDER_FIELDS[1:])
         if "repeat" not in scope.sources:
             del arrays["repeat_customers"]
+        revenue = self.env.execute_query(
+            SQL(
+                """
+                SELECT %s, SUM(d.revenue) FROM erpconnect_demand_daily d
+                 WHERE d.company_id = %s AND d.date >= %s AND d.date < %s
+                   AND d.order_line_count > 0
+                 GROUP BY 1
+                """,
+                self._day_bucket_sql(scope),
+                scope.company.id,
+                scope.bounds[0],
+                scope.bounds[-1],
+            )
+        )
+        arrays.update(self._by_bucket(scope, revenue, ("revenue",)))
         return arrays
 
     def _load_deliveries(self, scope):
@@ -696,12 +612,10 @@ class ErpconnectKpiData(models.AbstractModel):
 
     def _load_suggestions(self, scope):
         """Current replenishment suggestions by day created, and the applied ones."""
-        if "erpconnect.replenishment" not in self.env:
-            return {}
         groups = (
             self.env["erpconnect.replenishment"]
             .sudo()
-            .with_context(tz="UTC")
+            .with_context(tz=scope.tz.zone)
             ._read_group(
                 [
                     ("company_id", "=", scope.company.id),
@@ -725,8 +639,6 @@ class ErpconnectKpiData(models.AbstractModel):
 
     def _load_anomalies(self, scope):
         """Current anomalies dated in the 7 and 30 days before each bucket end."""
-        if "erpconnect.anomaly" not in self.env:
-            return {}
         ends = [bound.toordinal() for bound in scope.bounds[1:]]
         first = scope.bounds[1] - datetime.timedelta(days=30)
         groups = (
@@ -754,30 +666,30 @@ class ErpconnectKpiData(models.AbstractModel):
         """Per bucket end: the last successful analysis run finished before it (its day and
         products forecast), and the backtest errors of the current forecasts (last end only)."""
         arrays = {}
-        if "erpconnect.run" in self.env:
-            runs = (
-                self.env["erpconnect.run"]
-                .sudo()
-                .search_read(
-                    [
-                        ("company_id", "=", scope.company.id),
-                        ("status", "=", "done"),
-                        ("finished_at", "!=", False),
-                        ("finished_at", "<", scope.starts[-1]),
-                    ],
-                    ["finished_at", "products_processed"],
-                    order="finished_at",
-                )
+        runs = (
+            self.env["erpconnect.run"]
+            .sudo()
+            .search_read(
+                [
+                    ("company_id", "=", scope.company.id),
+                    ("status", "=", "done"),
+                    ("finished_at", "!=", False),
+                    ("finished_at", "<", scope.starts[-1]),
+                ],
+                ["finished_at", "products_processed"],
+                order="finished_at",
             )
-            finished = [run["finished_at"].timestamp() for run in runs]
-            latest = formulas.latest_before(
-                finished, [start.timestamp() for start in scope.starts[1:]]
-            )
-            days = [run["finished_at"].date().toordinal() for run in runs]
-            arrays["last_training"] = formulas.pick(days, latest)
-            arrays["trained_models"] = formulas.pick(
-                [run["products_processed"] for run in runs], latest
-            )
+        )
+        finished = [run["finished_at"].timestamp() for run in runs]
+        latest = formulas.latest_before(finished, [start.timestamp() for start in scope.starts[1:]])
+        days = [
+            pytz.utc.localize(run["finished_at"]).astimezone(scope.tz).date().toordinal()
+            for run in runs
+        ]
+        arrays["last_training"] = formulas.pick(days, latest)
+        arrays["trained_models"] = formulas.pick(
+            [run["products_processed"] for run in runs], latest
+        )
         arrays.update(self._forecast_errors(scope))
         return arrays
 
@@ -786,54 +698,74 @@ class ErpconnectKpiData(models.AbstractModel):
         known for today only (``nan`` at the earlier bucket ends)."""
         smape = np.full(scope.bucket_count, np.nan)
         mase = np.full(scope.bucket_count, np.nan)
-        if "erpconnect.forecast" in self.env:
-            [(count, smape_mean, mase_mean)] = (
-                self.env["erpconnect.forecast"]
-                .sudo()
-                ._read_group(
-                    [("company_id", "=", scope.company.id), ("has_accuracy", "=", True)],
-                    [],
-                    ["__count", "smape:avg", "mase:avg"],
-                )
+        [(count, smape_mean, mase_mean)] = (
+            self.env["erpconnect.forecast"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", scope.company.id), ("has_accuracy", "=", True)],
+                [],
+                ["__count", "smape:avg", "mase:avg"],
             )
-            if count:
-                smape[-1], mase[-1] = smape_mean, mase_mean
+        )
+        if count:
+            smape[-1], mase[-1] = smape_mean, mase_mean
         return {"forecast_accuracy_smape": smape, "forecast_accuracy_mase": mase}
 
     # -- product comparison --------------------------------------------------------------------
     def _product_figures(self, scope):
-        """Product metrics (``PRODUCT_METRICS``) per product of ``scope`` and bucket."""
+        """Product metrics (``PRODUCT_METRICS``) per product of ``scope`` and bucket: the sales
+        from the ledger, the distinct customers from the confirmed orders."""
         product_ids = scope.product_ids.tolist()
         sums = self.env.execute_query(
             SQL(
-                "SELECT g.product_id, g.segment, SUM(g.revenue), %s %s GROUP BY 1, 2",
-                self._sales_sums_sql(scope),
-                self._line_groups_sql(scope, scope.starts, product_ids),
-            )
-        )
-        counts = self.env.execute_query(
-            SQL(
                 """
-                SELECT l.product_id, %s, COUNT(DISTINCT l.order_id),
-                       COUNT(DISTINCT (SELECT rp.commercial_partner_id FROM res_partner rp
-                                        WHERE rp.id = so.partner_id))
-                %s
+                SELECT d.product_id, %(bucket)s, SUM(d.revenue), SUM(d.qty_ordered),
+                       SUM(d.order_count), SUM(d.qty_ordered) FILTER (WHERE p.goods),
+                       SUM(d.qty_ordered_delivered) FILTER (WHERE p.goods)
+                  FROM erpconnect_demand_daily d JOIN %(products)s ON p.id = d.product_id
+                 WHERE d.company_id = %(company)s AND d.date >= %(start)s AND d.date < %(end)s
+                   AND d.order_line_count > 0 AND d.product_id = ANY(%(ids)s)
                  GROUP BY 1, 2
                 """,
-                self._bucket_sql(scope, SQL("so.date_order")),
-                self._confirmed_lines_sql(scope, scope.starts[0], scope.starts[-1], product_ids),
+                bucket=self._day_bucket_sql(scope),
+                products=self._ledger_products_sql(scope),
+                company=scope.company.id,
+                start=scope.bounds[0],
+                end=scope.bounds[-1],
+                ids=product_ids,
             )
         )
-        sales = {}
-        for names, rows in ((("revenue", *SALES_SUMS), sums), (("orders", "customers"), counts)):
-            for name in names:
-                sales[name] = np.zeros((len(product_ids), scope.bucket_count))
+        customers = self.env.execute_query(
+            SQL(
+                """
+                SELECT l.product_id, %(bucket)s, COUNT(DISTINCT rp.commercial_partner_id)
+                  FROM sale_order so
+                  JOIN sale_order_line l ON l.order_id = so.id
+                  JOIN res_partner rp ON rp.id = so.partner_id
+                 WHERE so.company_id = %(company)s AND so.state = 'sale'
+                   AND so.date_order >= %(start)s AND so.date_order < %(end)s
+                   AND %(product_lines)s AND l.product_id = ANY(%(ids)s)
+                 GROUP BY 1, 2
+                """,
+                bucket=self._bucket_sql(scope, SQL("so.date_order")),
+                company=scope.company.id,
+                start=scope.starts[0],
+                end=scope.starts[-1],
+                product_lines=PRODUCT_LINES,
+                ids=product_ids,
+            )
+        )
+        names = ("revenue", "units", "orders", "goods_ordered", "goods_delivered")
+        sales = {name: np.zeros((len(product_ids), scope.bucket_count)) for name in names}
+        sales["customers"] = np.zeros((len(product_ids), scope.bucket_count))
+        for rows, row_names in ((sums, names), (customers, ("customers",))):
             for product_id, bucket, *values in rows:
-                for name, value in zip(names, values):
+                for name, value in zip(row_names, values):
                     sales[name][product_ids.index(product_id), bucket] = value or 0.0
         on_hand, net_moves, _customer_moves = self._stock_figures(scope, product_ids)
         products = self.env["product.product"].with_company(scope.company).browse(product_ids)
-        unit_cost = products.mapped("standard_price")
+        unit_cost = np.array(products.mapped("standard_price"), dtype=np.float64)
+        sales["cost"] = sales["units"] * unit_cost[:, np.newaxis]
         return formulas.compute_product_metrics(
             scope.bucket_days, sales, on_hand, net_moves, unit_cost, self._forecast_30d(scope)
         )
@@ -841,23 +773,19 @@ class ErpconnectKpiData(models.AbstractModel):
     def _forecast_30d(self, scope):
         """Current 30-day forecast per product of ``scope`` (``nan`` without one)."""
         forecast_30d = np.full(scope.product_ids.size, np.nan)
-        if (
-            "erpconnect.forecast" in self.env
-            and "qty_30d" in self.env["erpconnect.forecast"]._fields
-        ):
-            groups = (
-                self.env["erpconnect.forecast"]
-                .sudo()
-                ._read_group(
-                    [
-                        ("company_id", "=", scope.company.id),
-                        ("product_id", "in", scope.product_ids.tolist()),
-                    ],
-                    ["product_id"],
-                    ["qty_30d:sum"],
-                )
+        groups = (
+            self.env["erpconnect.forecast"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", scope.company.id),
+                    ("product_id", "in", scope.product_ids.tolist()),
+                ],
+                ["product_id"],
+                ["qty_30d:sum"],
             )
-            if groups:
-                rows, known = scope.positions([product.id for product, _qty in groups])
-                forecast_30d[rows[known]] = np.array([qty for _product, qty in groups])[known]
+        )
+        if groups:
+            rows, known = scope.positions([product.id for product, _qty in groups])
+            forecast_30d[rows[known]] = np.array([qty for _product, qty in groups])[known]
         return forecast_30d

@@ -195,6 +195,124 @@ class TestDemandLedger(TransactionCase):
                 [(self.product_b.id, date(2025, 6, day)) for day in (9, 10, 11)],
             )
 
+    def test_analysis_input_has_the_stock_out_days_and_the_holidays(self):
+        """The pipeline's extraction (as the nightly run does it, yesterday = 06-11) carries the
+        ledger's stock-out days and the company's public holidays over the look-back window and
+        the forecast horizon."""
+        calendar = self.company.resource_calendar_id
+        other_calendar = self.env["resource.calendar"].create(
+            {"name": "Other schedule", "company_id": self.company.id}
+        )
+        Leave = self.env["resource.calendar.leaves"]
+        # global leaves, given in UTC: a full local day is 22:00 the day before to 21:59:59
+        Leave.create(
+            [
+                {  # Whit Monday, in the look-back window
+                    "name": "Whit Monday",
+                    "calendar_id": calendar.id,
+                    "company_id": self.company.id,
+                    "date_from": datetime(2025, 6, 8, 22, 0),
+                    "date_to": datetime(2025, 6, 9, 21, 59, 59),
+                },
+                {  # two days in the horizon, no schedule: every schedule of the company
+                    "name": "Summer holiday",
+                    "company_id": self.company.id,
+                    "date_from": datetime(2025, 7, 13, 22, 0),
+                    "date_to": datetime(2025, 7, 15, 21, 59, 59),
+                },
+                {  # another schedule's holiday: not the company's
+                    "name": "Other",
+                    "calendar_id": other_calendar.id,
+                    "company_id": self.company.id,
+                    "date_from": datetime(2025, 6, 2, 22, 0),
+                    "date_to": datetime(2025, 6, 3, 21, 59, 59),
+                },
+                {  # after the horizon (06-11 + 60 days = 08-10)
+                    "name": "Assumption",
+                    "calendar_id": calendar.id,
+                    "company_id": self.company.id,
+                    "date_from": datetime(2025, 8, 14, 22, 0),
+                    "date_to": datetime(2025, 8, 15, 21, 59, 59),
+                },
+            ]
+        )
+        # a resource's own leave is not a holiday
+        employee = self.env["resource.resource"].create(
+            {"name": "Somebody", "calendar_id": calendar.id, "company_id": self.company.id}
+        )
+        Leave.create(
+            {
+                "name": "Vacation",
+                "calendar_id": calendar.id,
+                "resource_id": employee.id,
+                "company_id": self.company.id,
+                "date_from": datetime(2025, 6, 4, 22, 0),
+                "date_to": datetime(2025, 6, 5, 21, 59, 59),
+            }
+        )
+        self.company.write({"erpconnect_lookback_days": 30, "erpconnect_horizon_days": 60})
+        Run = self.env["erpconnect.run"].sudo().with_company(self.company)
+        with freeze_time(TODAY):
+            inputs = Run._extract_inputs(self.company, self.company._erpconnect_settings())
+        self.assertEqual(inputs.as_of, date(2025, 6, 11))
+        # the window 05-13..06-11: B had nothing from 06-09 (the day after its only sale)
+        self.assertEqual(
+            [(row.product_id, row.date.date()) for row in inputs.unavailable.itertuples()],
+            [(self.product_b.id, date(2025, 6, day)) for day in (9, 10, 11)],
+        )
+        self.assertEqual(
+            inputs.holidays,
+            [date(2025, 6, 9), date(2025, 7, 14), date(2025, 7, 15)],
+        )
+
+    def test_pipeline_kpis_and_chart_agree(self):
+        """One product, one period: the pipeline's history, the product's revenue, units and
+        orders KPIs and the dashboard chart's history are the same figures.
+
+        Period: the 10 days up to today 06-12 (06-03..06-12) for the KPIs; the look-back of 10
+        days up to yesterday (06-02..06-11) for the pipeline and the chart: A sold nothing on
+        06-02 nor today. A: O1 24 units for 240 on 06-05, O2 6 for 60 on 06-06 → 300, 30 units,
+        2 orders. The company: + S 50 and B 7 → revenue 357, 32 units, orders O1, O2, O4 → 3.
+        """
+        a = self.product_a
+        self.company.erpconnect_lookback_days = 10
+        Run = self.env["erpconnect.run"].sudo().with_company(self.company)
+        viewer = self.env(user=self.viewer, context={"allowed_company_ids": [self.company.id]})
+        manager = new_test_user(
+            self.env,
+            "ledger_manager",
+            groups="erpconnect_ai.group_erpconnect_manager,sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        with freeze_time(TODAY):
+            inputs = Run._extract_inputs(self.company, self.company._erpconnect_settings())
+            comparison = viewer["erpconnect.kpi"].get_comparison([a.id], days=10)
+            metrics = {m["code"]: m["value"] for m in viewer["erpconnect.kpi"].get_metrics(10)}
+            chart = (
+                self.env["erpconnect.dashboard"]
+                .with_user(manager)
+                .with_company(self.company)
+                .get_product_forecast_chart(a.id, history_days=10)
+            )
+        history = inputs.history_of([a.id])
+        values = {
+            code: value["value"] for code, value in comparison["products"][0]["values"].items()
+        }
+        self.assertEqual(
+            (history["amount"].sum(), history["qty"].sum(), len(history)), (300, 30, 2)
+        )
+        self.assertEqual(
+            (values["revenue_total"], values["units_sold"], values["order_count"]), (300, 30, 2)
+        )
+        self.assertEqual(sum(point["qty"] for point in chart["history"]), 30)
+        self.assertEqual(
+            [p["date"] for p in chart["history"] if p["qty"]], ["2025-06-05", "2025-06-06"]
+        )
+        self.assertEqual(
+            (metrics["revenue_total"], metrics["units_sold"], metrics["order_count"]), (357, 32, 3)
+        )
+
     def test_viewer_reads_other_companies_not(self):
         rows = self.env["erpconnect.demand.daily"].with_user(self.viewer).search([])
         self.assertEqual(rows.company_id, self.company)
