@@ -60,7 +60,7 @@ KPI_CATALOG = (
             "Sum of the untaxed amounts of the confirmed sale orders whose order date is in the "
             "period, in the company currency (amount / order currency rate)."
         ),
-        sources=("orders",),
+        sources=("sales",),
     ),
     KpiDefinition(
         code="revenue_growth",
@@ -72,7 +72,7 @@ KPI_CATALOG = (
         description=_lt(
             "(revenue − revenue of the previous period) / |revenue of the previous period| × 100."
         ),
-        sources=("orders",),
+        sources=("sales",),
     ),
     KpiDefinition(
         code="gross_profit",
@@ -85,7 +85,7 @@ KPI_CATALOG = (
             "Revenue − cost of the quantities sold, the cost being the product's current cost "
             "(standard price) × quantity in the product's unit."
         ),
-        sources=("orders", "sales"),
+        sources=("sales",),
     ),
     KpiDefinition(
         code="gross_margin",
@@ -95,7 +95,7 @@ KPI_CATALOG = (
         direction="higher",
         kind="flow",
         description=_lt("(revenue − cost of the quantities sold) / revenue × 100."),
-        sources=("orders", "sales"),
+        sources=("sales",),
     ),
     KpiDefinition(
         code="average_order_value",
@@ -105,7 +105,7 @@ KPI_CATALOG = (
         direction="higher",
         kind="flow",
         description=_lt("Revenue / number of confirmed orders of the period."),
-        sources=("orders",),
+        sources=("sales", "orders"),
     ),
     KpiDefinition(
         code="revenue_per_active_product",
@@ -115,7 +115,7 @@ KPI_CATALOG = (
         direction="higher",
         kind="flow",
         description=_lt("Revenue / number of distinct products sold in the period."),
-        sources=("orders", "sales", "sold_products"),
+        sources=("sales", "sold_products"),
     ),
     KpiDefinition(
         code="units_sold",

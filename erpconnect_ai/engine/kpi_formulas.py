@@ -218,8 +218,9 @@ def stock_at_ends(on_hand, net_moves):
 # ------------------------------------------------------------------------------------------------
 # Company KPIs
 # ------------------------------------------------------------------------------------------------
-#: ``KpiData`` inputs read from the confirmed order lines, per bucket.
+#: ``KpiData`` inputs read from the demand ledger (confirmed order lines), per bucket.
 SALES_FIELDS = (
+    "revenue",
     "cost",
     "units",
     "goods_ordered",
@@ -228,7 +229,7 @@ SALES_FIELDS = (
     "sold_catalog_products",
 )
 #: ``KpiData`` inputs read from the confirmed orders, per bucket.
-ORDER_FIELDS = ("revenue", "orders", "customers", "repeat_customers")
+ORDER_FIELDS = ("orders", "customers", "repeat_customers")
 #: ``KpiData`` inputs read from the customer deliveries, per bucket.
 DELIVERY_FIELDS = (
     "deliveries_done",
@@ -246,9 +247,9 @@ class KpiData:
     Arrays by group (the ORM layer loads only the groups the KPIs asked for need; per-bucket
     arrays not loaded stay ``nan``, per-product ones empty, and their KPIs answer ``nan``):
 
-    - per bucket (B,), lines of confirmed orders by order date: ``cost, units, goods_ordered,
-      goods_delivered, sold_products, sold_catalog_products``; the confirmed orders themselves:
-      ``revenue, orders, customers, repeat_customers``;
+    - per bucket (B,), the demand ledger (lines of confirmed orders by order day): ``revenue,
+      cost, units, goods_ordered, goods_delivered, sold_products, sold_catalog_products``; the
+      confirmed orders themselves: ``orders, customers, repeat_customers``;
     - per bucket (B,), customer deliveries by day done: ``deliveries_done, deliveries_late,
       processing_days, processing_orders, cycle_days, cycle_orders``;
     - per product (P,): ``product_active, product_storable, product_catalog (active and
@@ -424,6 +425,8 @@ def _product_kpis(data):
 def _sales_kpis(data):
     revenue = np.asarray(data.revenue, dtype=np.float64)
     return {
+        "revenue_total": revenue,
+        "revenue_growth": series_growth(revenue),
         "gross_profit": revenue - data.cost,
         "gross_margin": percent(revenue - data.cost, revenue),
         "revenue_per_active_product": safe_div(revenue, data.sold_products),
@@ -434,11 +437,8 @@ def _sales_kpis(data):
 
 
 def _order_kpis(data):
-    revenue = np.asarray(data.revenue, dtype=np.float64)
     return {
-        "revenue_total": revenue,
-        "revenue_growth": series_growth(revenue),
-        "average_order_value": safe_div(revenue, data.orders),
+        "average_order_value": safe_div(data.revenue, data.orders),
         "order_count": np.asarray(data.orders, dtype=np.float64),
         "order_growth": series_growth(data.orders),
         "active_customers": np.asarray(data.customers, dtype=np.float64),

@@ -60,6 +60,7 @@ class ErpconnectDataSource(models.AbstractModel):
     @api.model
     def _get_latest_sale_date(self, company):
         """Local date of the company's latest confirmed sale (from the ledger), or None."""
+        self.env["erpconnect.demand.daily"]._flush_pending()
         return self.env.execute_query(
             SQL(
                 """SELECT MAX(date) FROM erpconnect_demand_daily

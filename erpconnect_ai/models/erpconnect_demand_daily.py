@@ -51,8 +51,9 @@ class ErpconnectDemandDaily(models.Model):
     _log_access = False
     _check_company_auto = True
 
-    # Indexes: the key (company, product, date, warehouse) and (company, date), made in init();
-    # float8 columns (no ``digits``): the KPIs sum a year of rows in a few tens of milliseconds.
+    # Indexes, made in init(): the key (company, product, date, warehouse), and (company, date)
+    # covering the columns the KPIs sum (index-only scans, rows in day order: a year of daily
+    # sums needs no sort). float8 columns (no ``digits``): sums of floats, not numerics.
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     warehouse_id = fields.Many2one(
         "stock.warehouse",
@@ -121,8 +122,11 @@ class ErpconnectDemandDaily(models.Model):
                 CREATE UNIQUE INDEX IF NOT EXISTS erpconnect_demand_daily_key
                     ON erpconnect_demand_daily
                        (company_id, product_id, date, COALESCE(warehouse_id, 0));
-                CREATE INDEX IF NOT EXISTS erpconnect_demand_daily_company_date
-                    ON erpconnect_demand_daily (company_id, date);
+                DROP INDEX IF EXISTS erpconnect_demand_daily_company_date;
+                CREATE INDEX IF NOT EXISTS erpconnect_demand_daily_company_day
+                    ON erpconnect_demand_daily (company_id, date)
+                       INCLUDE (product_id, order_line_count, qty_ordered, revenue,
+                                qty_ordered_delivered, qty_delivered, stock_change);
                 """
             )
         )
@@ -186,6 +190,13 @@ class ErpconnectDemandDaily(models.Model):
     # Readers
     # ------------------------------------------------------------------------------------------
     @api.model
+    def _flush_pending(self):
+        """Write what this transaction changed before reading: the ORM's pending writes and the
+        ledger keys waiting for the commit (``erpconnect.demand.upkeep._defer``). Nothing to do
+        in a read-only request."""
+        self.env.cr.flush()
+
+    @api.model
     def _history(
         self, company, date_from, date_to, source="sale", warehouse=None, product_ids=None
     ):
@@ -199,6 +210,7 @@ class ErpconnectDemandDaily(models.Model):
 
         :return: DataFrame ``product_id, date, qty, amount`` sorted by product and date
         """
+        self._flush_pending()
         if source == "stock_move":
             qty, amount = SQL("d.qty_delivered"), SQL("d.delivered_revenue")
             present = SQL("d.qty_delivered <> 0 OR d.delivered_revenue <> 0")
@@ -258,6 +270,7 @@ class ErpconnectDemandDaily(models.Model):
 
         :return: DataFrame ``product_id, date`` sorted by product and date
         """
+        self._flush_pending()
         if warehouse:
             query = SQL(
                 """
@@ -275,11 +288,15 @@ class ErpconnectDemandDaily(models.Model):
             query = SQL(
                 """
                 WITH stock_out AS (
-                    SELECT product_id, date, COUNT(*) AS warehouses
-                      FROM erpconnect_demand_daily
-                     WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
+                    SELECT d.product_id, d.date, COUNT(*) AS warehouses
+                      FROM erpconnect_demand_daily d
+                     WHERE d.company_id = %(company)s AND NOT d.available
+                       AND d.date BETWEEN %(date_from)s AND %(date_to)s
+                       AND NOT EXISTS (
+                           SELECT 1 FROM erpconnect_demand_daily a
+                            WHERE a.company_id = d.company_id AND a.product_id = d.product_id
+                              AND a.date = d.date AND a.available)
                      GROUP BY 1, 2
-                    HAVING bool_and(NOT available)
                 ), firsts AS (
                     SELECT product_id, COALESCE(warehouse_id, 0), MIN(date) AS first_day
                       FROM erpconnect_demand_daily
@@ -287,10 +304,11 @@ class ErpconnectDemandDaily(models.Model):
                        AND product_id IN (SELECT product_id FROM stock_out)
                      GROUP BY 1, 2
                 )
-                SELECT o.product_id, o.date FROM stock_out o
-                 WHERE o.warehouses = (SELECT COUNT(*) FROM firsts f
-                                        WHERE f.product_id = o.product_id
-                                          AND f.first_day <= o.date)
+                SELECT o.product_id, o.date
+                  FROM stock_out o
+                  JOIN firsts f ON f.product_id = o.product_id AND f.first_day <= o.date
+                 GROUP BY o.product_id, o.date, o.warehouses
+                HAVING COUNT(*) = o.warehouses
                  ORDER BY 1, 2
                 """,
                 company=company.id,
@@ -305,6 +323,7 @@ class ErpconnectDemandDaily(models.Model):
         """Confirmed sales of ``company`` (every product, goods and services) from ``date_from``
         to ``date_to`` (local days, included) per day and product: ``[{"date", "product_id",
         "qty", "revenue", "lines"}]``; per product only (``date`` None) without ``by_day``."""
+        self._flush_pending()
         product_filter = SQL()
         if product_ids:
             product_filter = SQL("AND product_id = ANY(%s)", list(product_ids))

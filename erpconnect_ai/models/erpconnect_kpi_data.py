@@ -23,15 +23,13 @@ from ..engine import kpi_catalog as catalog
 from ..engine import kpi_formulas as formulas
 from .erpconnect_demand_upkeep import PRODUCT_LINES
 
-#: Sums ``_load_sales`` reads from the ledger, in its order (``KpiData`` names).
-SALES_SUMS = formulas.SALES_FIELDS[:4]
 #: Segments up to which per-product queries sum their rows per product and segment in SQL; with
 #: more (daily histories) nearly every row is its own group, and summing them with numpy instead
 #: is several times faster.
 GROUPED_SEGMENTS_MAX = 16
 #: Order in which the data groups of the catalogue (``KpiDefinition.sources``) are loaded:
 #: products first, the per-product groups need its index. "sold_products" (distinct products
-#: sold) is read by ``_load_sales`` in the same pass over the order lines.
+#: sold) is read by ``_load_sales`` in the same pass over the ledger.
 SOURCE_LOADERS = (
     ("products", "_load_products"),
     ("stock", "_load_stock"),
@@ -108,7 +106,7 @@ class ErpconnectKpiData(models.AbstractModel):
         ``bounds``: ``{code: array (P × B)}``."""
         scope = self._scope(company, bounds)
         scope.product_ids = np.array(product_ids, dtype=np.int64)
-        self.env.flush_all()
+        self.env["erpconnect.demand.daily"]._flush_pending()
         return self._product_figures(scope)
 
     @api.model
@@ -159,7 +157,7 @@ class ErpconnectKpiData(models.AbstractModel):
         scope = self._scope(company, bounds, codes)
         scope.sources = sources
         data = formulas.KpiData(scope.bucket_days)
-        self.env.flush_all()
+        self.env["erpconnect.demand.daily"]._flush_pending()
         for source, loader in SOURCE_LOADERS:
             if source in sources:
                 data.update(**getattr(self, loader)(scope))
@@ -200,13 +198,14 @@ class ErpconnectKpiData(models.AbstractModel):
 
     def _ledger_products_sql(self, scope):
         """``p(id, cost, goods, catalog)`` of every product: current cost in the company,
-        delivered by stock moves (goods), active and sellable."""
+        delivered by stock moves (goods), active and sellable. ``OFFSET 0`` keeps it a subquery
+        computed once (10,000 costs read from their JSON), not for each ledger row joined."""
         return SQL(
             """
             (SELECT pp.id, COALESCE(%s, 0)::float8 AS cost, pt.type = 'consu' AS goods,
                     COALESCE(pp.active AND pt.sale_ok, FALSE) AS catalog
                FROM product_product pp JOIN product_template pt ON pt.id = pp.product_tmpl_id
-            ) AS p
+             OFFSET 0) AS p
             """,
             self._unit_cost_sql(scope),
         )
@@ -218,6 +217,38 @@ class ErpconnectKpiData(models.AbstractModel):
             if 0 <= bucket < scope.bucket_count:
                 for name, value in zip(names, values):
                     arrays[name][bucket] = value or 0.0
+        return arrays
+
+    def _ledger_daily(self, scope, sums, names, joins=None, condition=None, start=None):
+        """``sums`` (SQL aggregates over the ledger rows ``d``) per day from ``start`` (default
+        the first bound) to the last bound, summed into the buckets of ``scope``: ``{name:
+        array (B + 1,)}``, the last cell after the last bound. Grouped by day, the rows come in
+        the order of the index ``(company_id, date)`` (covering): no sort, no hashing."""
+        start = scope.bounds[0] if start is None else start
+        joins, condition = joins or SQL(), condition or SQL()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT d.date, %(sums)s
+                  FROM erpconnect_demand_daily d %(joins)s
+                 WHERE d.company_id = %(company)s AND d.date >= %(start)s %(condition)s
+                 GROUP BY d.date
+                """,
+                sums=sums,
+                joins=joins,
+                company=scope.company.id,
+                start=start,
+                condition=condition,
+            )
+        )
+        arrays = {name: np.zeros(scope.bucket_count + 1) for name in names}
+        if rows:
+            days = np.array([row[0].toordinal() for row in rows], dtype=np.int64)
+            ends = np.array([bound.toordinal() for bound in scope.bounds[1:]], dtype=np.int64)
+            buckets = np.searchsorted(ends, days, "right")
+            values = np.array([row[1:] for row in rows], dtype=np.float64)
+            for column, name in enumerate(names):
+                np.add.at(arrays[name], buckets, np.nan_to_num(values[:, column]))
         return arrays
 
     # -- loaders: each returns {KpiData field: array} ------------------------------------------
@@ -309,52 +340,51 @@ class ErpconnectKpiData(models.AbstractModel):
                 product_filter=quant_filter,
             )
         )
-        grouped = valued or scope.bucket_count < GROUPED_SEGMENTS_MAX
-        net, to_customers = SQL("d.stock_change"), SQL("d.qty_delivered")
+        moved = SQL("AND (d.stock_change <> 0 OR d.qty_delivered <> 0)")
         if valued:
-            net, to_customers = SQL("%s * p.cost", net), SQL("%s * p.cost", to_customers)
+            daily = self._ledger_daily(
+                scope,
+                SQL("SUM(d.stock_change * p.cost), SUM(d.qty_delivered * p.cost)"),
+                ("net", "to_customers"),
+                joins=SQL("JOIN %s ON p.id = d.product_id", self._ledger_products_sql(scope)),
+                condition=moved,
+                start=scope.bounds[1],
+            )
+            on_hand = np.array([sum(value or 0.0 for _key, value in quants)])
+            return on_hand, daily["net"][np.newaxis, :], daily["to_customers"][np.newaxis, :-1]
+        grouped = scope.bucket_count < GROUPED_SEGMENTS_MAX
+        net, to_customers = SQL("d.stock_change"), SQL("d.qty_delivered")
         if grouped:
             net, to_customers = SQL("SUM(%s)", net), SQL("SUM(%s)", to_customers)
         moves = self.env.execute_query(
             SQL(
                 """
-                SELECT %(key)s, %(bucket)s, %(net)s, %(to_customers)s
-                  FROM erpconnect_demand_daily d %(products)s
+                SELECT d.product_id, %(bucket)s, %(net)s, %(to_customers)s
+                  FROM erpconnect_demand_daily d
                  WHERE d.company_id = %(company)s AND d.date >= %(start)s
-                   AND (d.stock_change <> 0 OR d.qty_delivered <> 0) %(ledger_filter)s
+                   %(moved)s %(ledger_filter)s
                  %(group_by)s
                 """,
-                key=SQL("0") if valued else SQL("d.product_id"),
                 bucket=self._day_bucket_sql(scope),
                 net=net,
                 to_customers=to_customers,
-                products=(
-                    SQL("JOIN %s ON p.id = d.product_id", self._ledger_products_sql(scope))
-                    if valued
-                    else SQL()
-                ),
                 company=scope.company.id,
                 start=scope.bounds[1],
+                moved=moved,
                 ledger_filter=ledger_filter,
                 group_by=SQL("GROUP BY 1, 2") if grouped else SQL(),
             )
         )
-
-        def locate(ids):
-            if valued:
-                return np.zeros(len(ids), np.int64), np.ones(len(ids), bool)
-            return scope.positions(ids)
-
         on_hand = np.zeros(size)
         net_moves = np.zeros((size, scope.bucket_count + 1))
         customer_moves = np.zeros((size, scope.bucket_count + 1))
         if quants:
             ids, quantities = np.array(quants, dtype=np.float64).T
-            rows, known = locate(ids)
+            rows, known = scope.positions(ids)
             np.add.at(on_hand, rows[known], quantities[known])
         if moves:
             ids, buckets, net, to_customers = np.array(moves, dtype=np.float64).T
-            rows, known = locate(ids)
+            rows, known = scope.positions(ids)
             buckets = buckets.astype(np.int64)
             np.add.at(net_moves, (rows[known], buckets[known]), net[known])
             np.add.at(customer_moves, (rows[known], buckets[known]), to_customers[known])
@@ -395,36 +425,54 @@ class ErpconnectKpiData(models.AbstractModel):
         return {"reorder_point": reorder_point}
 
     def _load_sales(self, scope):
-        """The ledger's sales per bucket: cost and quantity of the units ordered, ordered and
-        delivered quantities of the goods (the fulfilment rate), and when "sold_products" is
-        needed the number of distinct products sold (and of those active and sellable)."""
-        names, distinct = SALES_SUMS, SQL()
+        """The ledger's sales per bucket: revenue, cost and quantity of the units ordered,
+        ordered and delivered quantities of the goods (the fulfilment rate), and when
+        "sold_products" is needed the number of distinct products sold (and of those active and
+        sellable)."""
+        names = formulas.SALES_FIELDS[:5]
+        daily = self._ledger_daily(
+            scope,
+            SQL(
+                """SUM(d.revenue), SUM(d.qty_ordered * p.cost), SUM(d.qty_ordered),
+                   SUM(d.qty_ordered) FILTER (WHERE p.goods),
+                   SUM(d.qty_ordered_delivered) FILTER (WHERE p.goods)"""
+            ),
+            names,
+            joins=SQL("JOIN %s ON p.id = d.product_id", self._ledger_products_sql(scope)),
+            condition=SQL("AND d.order_line_count > 0"),
+        )
+        arrays = {name: values[:-1] for name, values in daily.items()}
         if "sold_products" in scope.sources:
-            names = formulas.SALES_FIELDS
-            distinct = SQL(
-                """, COUNT(DISTINCT d.product_id),
-                     COUNT(DISTINCT d.product_id) FILTER (WHERE p.catalog)"""
-            )
+            arrays.update(self._sold_products(scope))
+        return arrays
+
+    def _sold_products(self, scope):
+        """Distinct products sold per bucket, and of those the active and sellable ones. Day
+        buckets are the ledger's days (grouped in the index's order); longer ones are counted
+        per bucket."""
+        daily = all(bucket_days == 1 for bucket_days in scope.bucket_days)
+        group = SQL("d.date") if daily else self._day_bucket_sql(scope)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT %(bucket)s, SUM(d.qty_ordered * p.cost), SUM(d.qty_ordered),
-                       SUM(d.qty_ordered) FILTER (WHERE p.goods),
-                       SUM(d.qty_ordered_delivered) FILTER (WHERE p.goods) %(distinct)s
+                SELECT %(group)s, COUNT(DISTINCT d.product_id),
+                       COUNT(DISTINCT d.product_id) FILTER (WHERE p.catalog)
                   FROM erpconnect_demand_daily d JOIN %(products)s ON p.id = d.product_id
                  WHERE d.company_id = %(company)s AND d.date >= %(start)s AND d.date < %(end)s
                    AND d.order_line_count > 0
                  GROUP BY 1
                 """,
-                bucket=self._day_bucket_sql(scope),
-                distinct=distinct,
+                group=group,
                 products=self._ledger_products_sql(scope),
                 company=scope.company.id,
                 start=scope.bounds[0],
                 end=scope.bounds[-1],
             )
         )
-        return self._by_bucket(scope, rows, names)
+        if daily:
+            first = scope.bounds[0].toordinal()
+            rows = [(day.toordinal() - first, *counts) for day, *counts in rows]
+        return self._by_bucket(scope, rows, formulas.SALES_FIELDS[5:])
 
     def _load_trailing_sales(self, scope):
         """Each product's quantity sold (in its unit) and order lines in the
@@ -478,9 +526,9 @@ class ErpconnectKpiData(models.AbstractModel):
         }
 
     def _load_orders(self, scope):
-        """Per bucket: the revenue of the ledger; the confirmed orders dated in it (local days),
-        their customers (commercial entities) and, when "repeat" is needed, the customers with
-        two orders up to the bucket's end (in it, or one before)."""
+        """Per bucket: the confirmed orders dated in it (local days), their customers
+        (commercial entities) and, when "repeat" is needed, the customers with two orders up to
+        the bucket's end (in it, or one before)."""
         firsts, join_firsts, repeat_count = SQL(), SQL(), SQL("NULL")
         if "repeat" in scope.sources:
             firsts = SQL(
@@ -526,24 +574,9 @@ class ErpconnectKpiData(models.AbstractModel):
                 repeat=repeat_count,
             )
         )
-        arrays = self._by_bucket(scope, rows, formulas.ORDER_FIELDS[1:])
+        arrays = self._by_bucket(scope, rows, formulas.ORDER_FIELDS)
         if "repeat" not in scope.sources:
             del arrays["repeat_customers"]
-        revenue = self.env.execute_query(
-            SQL(
-                """
-                SELECT %s, SUM(d.revenue) FROM erpconnect_demand_daily d
-                 WHERE d.company_id = %s AND d.date >= %s AND d.date < %s
-                   AND d.order_line_count > 0
-                 GROUP BY 1
-                """,
-                self._day_bucket_sql(scope),
-                scope.company.id,
-                scope.bounds[0],
-                scope.bounds[-1],
-            )
-        )
-        arrays.update(self._by_bucket(scope, revenue, ("revenue",)))
         return arrays
 
     def _load_deliveries(self, scope):

@@ -17,20 +17,19 @@ class SaleOrder(models.Model):
         orders = super().create(vals_list)
         confirmed = orders.filtered(lambda order: order.state == "sale")
         if confirmed:
-            ledger = self.env["erpconnect.demand.upkeep"].sudo()
-            ledger._refresh_keys(ledger._keys_of_orders(confirmed.ids))
+            self.env["erpconnect.demand.upkeep"]._defer(orders=confirmed.ids)
             self.env["erpconnect.kpi.cache"]._invalidate(confirmed.company_id.ids)
         return orders
 
     def write(self, vals):
-        ledger = self.env["erpconnect.demand.upkeep"].sudo()
+        upkeep = self.env["erpconnect.demand.upkeep"].sudo()
         tracked = not LEDGER_FIELDS.isdisjoint(vals)
         before = set()
         if tracked and any(order.state == "sale" for order in self):
-            before = ledger._keys_of_orders(self.ids)
+            before = upkeep._keys_of_orders(self.ids)  # a cancelled order's keys are gone after
         result = super().write(vals)
         if tracked and (before or any(order.state == "sale" for order in self)):
-            ledger._refresh_keys(before | ledger._keys_of_orders(self.ids))
+            upkeep._defer(orders=self.ids, keys=before)
         if "state" in vals:  # action_confirm and _action_cancel write the state
             self.env["erpconnect.kpi.cache"]._invalidate(self.company_id.ids)
         return result

@@ -26,8 +26,7 @@ class SaleOrderLine(models.Model):
     def create(self, vals_list):
         lines = super().create(vals_list)
         if any(line.order_id.state == "sale" for line in lines):
-            ledger = self.env["erpconnect.demand.upkeep"].sudo()
-            ledger._refresh_keys(ledger._keys_of_lines(lines.ids))
+            self.env["erpconnect.demand.upkeep"]._defer(lines=lines.ids)
         return lines
 
     def write(self, vals):
@@ -35,17 +34,17 @@ class SaleOrderLine(models.Model):
             line.order_id.state == "sale" for line in self
         ):
             return super().write(vals)
-        ledger = self.env["erpconnect.demand.upkeep"].sudo()
-        before = ledger._keys_of_lines(self.ids)
+        upkeep = self.env["erpconnect.demand.upkeep"].sudo()
+        before = upkeep._keys_of_lines(self.ids)  # the product or the order may change
         result = super().write(vals)
-        ledger._refresh_keys(before | ledger._keys_of_lines(self.ids))
+        upkeep._defer(lines=self.ids, keys=before)
         return result
 
     def unlink(self):
         if not any(line.order_id.state == "sale" for line in self):
             return super().unlink()
-        ledger = self.env["erpconnect.demand.upkeep"].sudo()
-        before = ledger._keys_of_lines(self.ids)
+        upkeep = self.env["erpconnect.demand.upkeep"].sudo()
+        before = upkeep._keys_of_lines(self.ids)
         result = super().unlink()
-        ledger._refresh_keys(before)
+        upkeep._defer(keys=before)
         return result

@@ -24,11 +24,11 @@ class StockMove(models.Model):
     def write(self, vals):
         if LEDGER_FIELDS.isdisjoint(vals):
             return super().write(vals)
-        ledger = self.env["erpconnect.demand.upkeep"].sudo()
+        upkeep = self.env["erpconnect.demand.upkeep"].sudo()
         before = set()
         if any(move.state == "done" for move in self):
-            before = ledger._keys_of_moves(self.ids)
+            before = upkeep._keys_of_moves(self.ids)  # an edited done move: its old day
         result = super().write(vals)
         if before or any(move.state == "done" for move in self):
-            ledger._refresh_keys(before | ledger._keys_of_moves(self.ids))
+            upkeep._defer(moves=self.ids, keys=before)
         return result

@@ -123,7 +123,9 @@ class TestDemandLedger(TransactionCase):
         return order
 
     def _rows(self):
-        """``{(product, day): (columns...)}`` of the company's ledger, warehouse checked."""
+        """``{(product, day): (columns...)}`` of the company's ledger, warehouse checked (after
+        the refresh that runs before a commit)."""
+        self.env.cr.flush()
         rows = self.env["erpconnect.demand.daily"].search([("company_id", "=", self.company.id)])
         self.assertEqual(set(rows.warehouse_id.ids), {self.warehouse.id})
         return {
@@ -314,6 +316,7 @@ class TestDemandLedger(TransactionCase):
         )
 
     def test_viewer_reads_other_companies_not(self):
+        self.env.cr.flush()
         rows = self.env["erpconnect.demand.daily"].with_user(self.viewer).search([])
         self.assertEqual(rows.company_id, self.company)
         self.assertEqual(len(rows), 6)
