@@ -4,6 +4,7 @@ from . import res_company
 from . import res_config_settings
 from . import erpconnect_demand_daily
 from . import erpconnect_demand_upkeep
+from . import erpconnect_demand_upkeep_refresh
 from . import sale_order
 from . import sale_order_line
 from . import stock_move
@@ -21,6 +22,7 @@ from . import product_product
 from . import erpconnect_kpi
 from . import erpconnect_kpi_cache
 from . import erpconnect_kpi_data
+from . import erpconnect_kpi_data_products
 from . import erpconnect_kpi_snapshot
 from . import erpconnect_dashboard
 from . import erpconnect_dashboard_layout

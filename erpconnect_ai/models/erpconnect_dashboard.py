@@ -38,6 +38,10 @@ class ErpconnectDashboard(models.AbstractModel):
     section without data yet is returned empty with a ``message`` that says why, never an error.
     Sales figures come from the daily demand ledger (``erpconnect.demand.daily``), days are the
     company's (the ledger's day rule), as for the KPI cards, so that they add up to them.
+
+    The file is the data of one screen, one method per panel (sales trend, top products, stock
+    status, forecast chart and picker, replenishment, segment matrix, anomalies, KPI cards and
+    their links): about 730 lines, each panel a few dozen.
     """
 
     _name = "erpconnect.dashboard"
