@@ -115,7 +115,7 @@ KPI_CATALOG = (
         direction="higher",
         kind="flow",
         description=_lt("Revenue / number of distinct products sold in the period."),
-        sources=("sales", "sold_products"),
+        sources=("sold_products",),
     ),
     KpiDefinition(
         code="units_sold",
@@ -316,7 +316,7 @@ KPI_CATALOG = (
         direction="higher",
         kind="flow",
         description=_lt("Distinct products with a confirmed sale in the period."),
-        sources=("sales", "sold_products"),
+        sources=("sold_products",),
     ),
     KpiDefinition(
         code="product_count",
@@ -363,7 +363,7 @@ KPI_CATALOG = (
         description=_lt(
             "Total products − the active, sellable products with a confirmed sale in the period."
         ),
-        sources=("products", "sales", "sold_products"),
+        sources=("products", "sold_products"),
     ),
     # AI & forecasts -----------------------------------------------------------------------------
     KpiDefinition(

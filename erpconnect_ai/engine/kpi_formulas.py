@@ -429,9 +429,14 @@ def _sales_kpis(data):
         "revenue_growth": series_growth(revenue),
         "gross_profit": revenue - data.cost,
         "gross_margin": percent(revenue - data.cost, revenue),
-        "revenue_per_active_product": safe_div(revenue, data.sold_products),
         "units_sold": np.asarray(data.units, dtype=np.float64),
         "fulfilment_rate": percent(data.goods_delivered, data.goods_ordered),
+    }
+
+
+def _sold_product_kpis(data):
+    return {
+        "revenue_per_active_product": safe_div(data.revenue, data.sold_products),
         "active_product_count": np.asarray(data.sold_products, dtype=np.float64),
     }
 
@@ -479,6 +484,8 @@ def compute_kpis(data, codes=None):
     results = {}
     if "sales" in sources:
         results.update(_sales_kpis(data))
+    if "sold_products" in sources:
+        results.update(_sold_product_kpis(data))
     if "orders" in sources:
         results.update(_order_kpis(data))
     if "deliveries" in sources:

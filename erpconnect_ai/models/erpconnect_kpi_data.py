@@ -27,14 +27,14 @@ from ..engine import kpi_formulas as formulas
 #: is several times faster.
 GROUPED_SEGMENTS_MAX = 16
 #: Order in which the data groups of the catalogue (``KpiDefinition.sources``) are loaded:
-#: products first, the per-product groups need its index. "sold_products" (distinct products
-#: sold) is read by ``_load_sales`` in the same pass over the ledger.
+#: products first, the per-product groups need its index.
 SOURCE_LOADERS = (
     ("products", "_load_products"),
     ("stock", "_load_stock"),
     ("rules", "_load_rules"),
     ("rop", "_load_reorder_points"),
     ("sales", "_load_sales"),
+    ("sold_products", "_sold_products"),
     ("sales_daily", "_load_trailing_sales"),
     ("orders", "_load_orders"),
     ("deliveries", "_load_deliveries"),
@@ -278,9 +278,7 @@ class ErpconnectKpiData(models.AbstractModel):
     # -- loaders: each returns {KpiData field: array} ------------------------------------------
     def _load_sales(self, scope):
         """The ledger's sales per bucket: revenue, cost and quantity of the units ordered,
-        ordered and delivered quantities of the goods (the fulfilment rate), and when
-        "sold_products" is needed the number of distinct products sold (and of those active and
-        sellable)."""
+        ordered and delivered quantities of the goods (the fulfilment rate)."""
         names = formulas.SALES_FIELDS[:5]
         daily = self._ledger_daily(
             scope,
@@ -293,29 +291,38 @@ class ErpconnectKpiData(models.AbstractModel):
             joins=SQL("JOIN %s ON p.id = d.product_id", self._ledger_products_sql(scope)),
             condition=SQL("AND d.order_line_count > 0"),
         )
-        arrays = {name: values[:-1] for name, values in daily.items()}
-        if "sold_products" in scope.sources:
-            arrays.update(self._sold_products(scope))
-        return arrays
+        return {name: values[:-1] for name, values in daily.items()}
 
     def _sold_products(self, scope):
-        """Distinct products sold per bucket, and of those the active and sellable ones. Day
-        buckets are the ledger's days (grouped in the index's order); longer ones are counted
-        per bucket."""
+        """The revenue, the distinct products sold per bucket and of those the active and
+        sellable ones (one pass: the KPIs per product sold need nothing else). Day
+        buckets are the ledger's days, grouped in the order of its covering index (no sort of
+        the year's rows); the products outside the catalogue are a hashed list, not a join,
+        which would lose that order."""
+        off_catalog = [
+            product_id
+            for (product_id,) in self.env.execute_query(
+                SQL(
+                    """SELECT pp.id FROM product_product pp
+                         JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                        WHERE NOT COALESCE(pp.active AND pt.sale_ok, FALSE)"""
+                )
+            )
+        ]
         daily = all(bucket_days == 1 for bucket_days in scope.bucket_days)
-        group = SQL("d.date") if daily else self._day_bucket_sql(scope)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT %(group)s, COUNT(DISTINCT d.product_id),
-                       COUNT(DISTINCT d.product_id) FILTER (WHERE p.catalog)
-                  FROM erpconnect_demand_daily d JOIN %(products)s ON p.id = d.product_id
+                SELECT %(group)s, SUM(d.revenue), COUNT(DISTINCT d.product_id),
+                       COUNT(DISTINCT d.product_id)
+                           FILTER (WHERE NOT d.product_id = ANY(%(off_catalog)s::int[]))
+                  FROM erpconnect_demand_daily d
                  WHERE d.company_id = %(company)s AND d.date >= %(start)s AND d.date < %(end)s
                    AND d.order_line_count > 0
                  GROUP BY 1
                 """,
-                group=group,
-                products=self._ledger_products_sql(scope),
+                group=SQL("d.date") if daily else self._day_bucket_sql(scope),
+                off_catalog=off_catalog,
                 company=scope.company.id,
                 start=scope.bounds[0],
                 end=scope.bounds[-1],
@@ -324,7 +331,7 @@ class ErpconnectKpiData(models.AbstractModel):
         if daily:
             first = scope.bounds[0].toordinal()
             rows = [(day.toordinal() - first, *counts) for day, *counts in rows]
-        return self._by_bucket(scope, rows, formulas.SALES_FIELDS[5:])
+        return self._by_bucket(scope, rows, ("revenue", *formulas.SALES_FIELDS[5:]))
 
     def _load_trailing_sales(self, scope):
         """Each product's quantity sold (in its unit) and order lines in the
