@@ -51,9 +51,10 @@ class ErpconnectDemandDaily(models.Model):
     _log_access = False
     _check_company_auto = True
 
-    # Indexes, made in init(): the key (company, product, date, warehouse), and (company, date)
+    # Indexes, made in init(): the key (company, product, date, warehouse), (company, date)
     # covering the columns the KPIs sum (index-only scans, rows in day order: a year of daily
-    # sums needs no sort). float8 columns (no ``digits``): sums of floats, not numerics.
+    # sums needs no sort), and (company, date) of the stock-out rows only. float8 columns (no
+    # ``digits``): sums of floats, not numerics.
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     warehouse_id = fields.Many2one(
         "stock.warehouse",
@@ -127,6 +128,8 @@ class ErpconnectDemandDaily(models.Model):
                     ON erpconnect_demand_daily (company_id, date)
                        INCLUDE (product_id, order_line_count, qty_ordered, revenue,
                                 qty_ordered_delivered, qty_delivered, stock_change);
+                CREATE INDEX IF NOT EXISTS erpconnect_demand_daily_stock_out
+                    ON erpconnect_demand_daily (company_id, date) WHERE NOT available;
                 """
             )
         )

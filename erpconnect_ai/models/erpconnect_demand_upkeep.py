@@ -339,9 +339,13 @@ class ErpconnectDemandUpkeep(models.AbstractModel):
                 """
                 INSERT INTO erpconnect_demand_daily (%(columns)s)
                 SELECT %(columns)s FROM erpconnect_demand_reconcile x
-                 WHERE NOT EXISTS (SELECT 1 FROM erpconnect_demand_daily d WHERE %(same)s)
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM erpconnect_demand_daily d
+                        WHERE d.company_id = %(company)s AND d.date >= %(date_from)s AND %(same)s)
                 """,
                 columns=self._columns_sql(),
+                company=company.id,
+                date_from=date_from,
                 same=same,
             )
         )
