@@ -8,6 +8,10 @@ stock, rules, sales, orders, deliveries, analysis results), hands arrays to
 Sales and stock movements come from the daily demand ledger (``erpconnect.demand.daily``), with
 its day rule: buckets are days of the company's time zone, and "today" is the company's. Order
 counts and customers come from the confirmed orders, bucketed by the same local days.
+
+About 600 lines: the orchestration and one loader per data group of the catalogue (sales,
+products sold, trailing sales, orders, deliveries, analysis results); the products and stock
+loaders and the product comparison are in ``erpconnect_kpi_data_products.py``.
 """
 
 import datetime
