@@ -10,14 +10,13 @@ from odoo.fields import Command
 from odoo.tools import SQL, float_is_zero
 
 from .. import engine
+from .analysis_input import daily_error_sigma
 
 URGENCIES = [("ORDER_NOW", "Order now"), ("WATCH", "Watch"), ("OK", "OK")]
 # Sort key of the urgencies: the list shows what must be ordered first.
 URGENCY_RANK = {"ORDER_NOW": 0, "WATCH": 1, "OK": 2}
 # Days of coverage stored for a product without demand (its stock never runs out).
 NO_DEMAND_COVERAGE_DAYS = 9999.0
-# z of the 95% prediction interval the forecast step reports (qty ± 1.96 σ).
-INTERVAL_95_Z = 1.96
 # Upper bound of get_suggestions(limit=...): one JSON-RPC answer, not a bulk export.
 MAX_SUGGESTIONS = 5000
 
@@ -31,6 +30,7 @@ class ErpconnectReplenishment(models.Model):
     """
 
     _name = "erpconnect.replenishment"
+    _erpconnect_step_name = "replenishment"
     _description = "ERPConnect AI reorder suggestion"
     _inherit = ["erpconnect.result.mixin", "mail.thread"]
     _order = "urgency_rank, days_of_coverage, id"
@@ -607,7 +607,7 @@ class ErpconnectReplenishment(models.Model):
 
         The average is the forecast step's ``daily_demand`` (the engine's moving-average baseline
         when there is no forecast summary). The spread is that of the forecast errors, from the
-        7-day 95% interval: ``(upper_7d - qty_7d) / (1.96 * sqrt(7))``; the spread of the daily
+        summary (``analysis_input.daily_error_sigma``); the spread of the daily
         demand over the look-back where the summary has no interval. ``adi`` and ``cv2`` (for
         intermittent demand) come from the daily history over the look-back.
         """
@@ -621,16 +621,15 @@ class ErpconnectReplenishment(models.Model):
         summary = inputs.forecast_summary
         if summary is None:
             summary = engine.demand_baseline(inputs.history, as_of=inputs.as_of)
-        interval = [name for name in ("qty_7d", "upper_7d") if name in summary.columns]
-        frame = statistics[["product_id", "demand_std", "adi", "cv2"]].merge(
-            summary[["product_id", "daily_demand", *interval]], on="product_id", how="inner"
+        error = pd.DataFrame(
+            {"product_id": summary["product_id"], "error_std": daily_error_sigma(summary)}
         )
-        demand_std = frame["demand_std"]
-        if len(interval) == 2:
-            error_std = (frame["upper_7d"] - frame["qty_7d"]).clip(lower=0) / (
-                INTERVAL_95_Z * math.sqrt(7)
-            )
-            demand_std = error_std.where(error_std.notna(), demand_std)
+        frame = (
+            statistics[["product_id", "demand_std", "adi", "cv2"]]
+            .merge(summary[["product_id", "daily_demand"]], on="product_id", how="inner")
+            .merge(error, on="product_id", how="left")
+        )
+        demand_std = frame["error_std"].where(frame["error_std"].notna(), frame["demand_std"])
         return pd.DataFrame(
             {
                 "product_id": frame["product_id"].astype("int64"),

@@ -16,3 +16,4 @@ from . import test_pipeline_faults
 from . import test_translations
 from . import test_analysis_warehouse
 from . import test_readonly_rpc
+from . import test_demand_ledger

@@ -67,11 +67,11 @@ class ErpconnectCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls._create_company("ERPConnect Test Company")
+        cls.company_b = cls._create_company("ERPConnect Test Company B")
         cls._set_settings(
             lookback_days=LOOKBACK_DAYS, horizon_days=90, forecast_method="moving_average"
         )
-        cls.company = cls._create_company("ERPConnect Test Company")
-        cls.company_b = cls._create_company("ERPConnect Test Company B")
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1
         )
@@ -237,10 +237,16 @@ class ErpconnectCase(TransactionCase):
 
     @classmethod
     def _set_settings(cls, **values):
-        """Store ERPConnect AI settings (short keys) as ``ir.config_parameter``."""
-        params = cls.env["ir.config_parameter"].sudo()
-        for key, value in values.items():
-            params.set_param("erpconnect_ai.%s" % key, value)
+        """Store ERPConnect AI settings (short keys) on both test companies; the database-wide
+        ``inline_run_max_products`` as its ``ir.config_parameter``."""
+        if "inline_run_max_products" in values:
+            cls.env["ir.config_parameter"].sudo().set_param(
+                "erpconnect_ai.inline_run_max_products", values.pop("inline_run_max_products")
+            )
+        if values:
+            (cls.company | cls.company_b).write(
+                {"erpconnect_" + key: value for key, value in values.items()}
+            )
 
     # ------------------------------------------------------------------ running
 

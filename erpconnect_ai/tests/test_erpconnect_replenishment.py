@@ -52,7 +52,7 @@ class TestErpconnectReplenishment(ErpconnectCase):
             (cls.p5, 1.0, 0.0, 0.0, 7.0, None),
             (cls.p6, 5.0, 5.0, 0.0, 2.0, cls.vendor_a),
         ]
-        cls.settings = cls.env["erpconnect.run"]._get_settings()
+        cls.settings = cls.company._erpconnect_settings()
 
     # ------------------------------------------------------------------ helpers
 

@@ -15,7 +15,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from ..models import erpconnect_kpi
+from ..models import erpconnect_kpi_cache
 from .common import SampleHistoryHttpCase
 
 #: (model, method, args, kwargs) of every read API marked ``@api.readonly``; ``PRODUCT`` and
@@ -76,7 +76,7 @@ class TestReadonlyRpc(SampleHistoryHttpCase):
         for model, method, args, kwargs in READONLY_CALLS:
             args = [placeholders.get(arg, arg) if isinstance(arg, str) else arg for arg in args]
             # Cold KPI cache: the figures are computed in this call, on its cursor.
-            erpconnect_kpi._clear_cache(self.env.cr.dbname)
+            erpconnect_kpi_cache.clear_cache(self.env.cr.dbname)
             modes = []
             with self.subTest(method=method), self._cursor_modes(model, method, modes):
                 results[method] = self._call_kw(model, method, args, kwargs)
@@ -150,25 +150,25 @@ class TestCacheGenerationOnReplica(TransactionCase):
     """The KPI cache generation reaches a streaming replica exactly, at every advance."""
 
     def test_advance_is_logged_exactly(self):
-        kpi = self.env["erpconnect.kpi"]
-        generation = kpi._cache_generation()
-        kpi._invalidate_kpi_cache()
+        cache = self.env["erpconnect.kpi.cache"]
+        generation = cache._generation()
+        cache._invalidate()
         (advance,) = [
             func
             for func in self.env.cr.postcommit._funcs
-            if func.__qualname__.startswith("ErpconnectKpi._invalidate_kpi_cache")
+            if func.__qualname__.startswith("ErpconnectKpiCache._invalidate")
         ]
         self.env.cr.postcommit._funcs.remove(advance)
         for expected in (generation + 1, generation + 2):
             advance()  # as the commit does, on a connection of its own
-            self.assertEqual(kpi._cache_generation(), expected)
+            self.assertEqual(cache._generation(), expected)
             # A replica replays what the WAL logged. nextval() logs 32 values ahead (log_cnt
             # counts the ones left) and the replica would read last_value + 32, unchanged by the
             # next 31 advances; setval() logs the value itself: log_cnt 0.
             self.env.cr.execute(
                 SQL(
                     "SELECT last_value + is_called::int, log_cnt FROM %s",
-                    SQL.identifier(erpconnect_kpi.GENERATION_SEQUENCE),
+                    SQL.identifier(erpconnect_kpi_cache.GENERATION_SEQUENCE),
                 )
             )
             self.assertEqual(self.env.cr.fetchone(), (expected, 0))
