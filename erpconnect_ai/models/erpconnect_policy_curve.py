@@ -26,6 +26,7 @@ class ErpconnectPolicyCurve(models.Model):
     """
 
     _name = "erpconnect.policy.curve"
+    _erpconnect_step_name = "policy_curve"
     _description = "ERPConnect AI service level vs stock point"
     _inherit = ["erpconnect.result.mixin"]
     _order = "company_id, abc, service_level"
@@ -91,6 +92,7 @@ class ErpconnectPolicyCurve(models.Model):
                 end=end,
                 method=settings["forecast_method"],
                 default_lead_time=settings["default_lead_time"],
+                **self.env["erpconnect.replenishment"]._censoring(inputs),
             )
         except ValueError as error:
             _logger.warning("ERPConnect AI: policy curve not computed: %s", error)

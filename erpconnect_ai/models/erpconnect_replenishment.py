@@ -12,6 +12,8 @@ from odoo.tools import SQL, float_is_zero
 
 from .. import engine
 from ..tools.purchase_budget import budget_priority, expected_shortage, protection_sigma
+from .analysis_input import daily_error_sigma
+from .arguments import check_choice
 
 URGENCIES = [
     ("ORDER_NOW", "Order now"),
@@ -24,10 +26,9 @@ URGENCY_RANK = {"ORDER_NOW": 0, "WATCH": 1, "EXCESS": 2, "OK": 3}
 # A product not due now proposed to reach a vendor's minimum order value gets this many days of
 # its demand above its order-up-to level (rounded to the vendor's lot sizes).
 PULL_FORWARD_DAYS = 14
+ABC_CLASSES = ("A", "B", "C")
 # Days of coverage stored for a product without demand (its stock never runs out).
 NO_DEMAND_COVERAGE_DAYS = 9999.0
-# z of the 95% prediction interval the forecast step reports (qty ± 1.96 σ).
-INTERVAL_95_Z = 1.96
 # Upper bound of get_suggestions(limit=...): one JSON-RPC answer, not a bulk export.
 MAX_SUGGESTIONS = 5000
 # Item columns engine.plan_orders reads (stock + incoming = the inventory position).
@@ -69,6 +70,7 @@ class ErpconnectReplenishment(models.Model):
     """
 
     _name = "erpconnect.replenishment"
+    _erpconnect_step_name = "replenishment"
     _description = "ERPConnect AI reorder suggestion"
     _inherit = ["erpconnect.result.mixin", "mail.thread"]
     _order = "urgency_rank, days_of_coverage, id"
@@ -642,6 +644,7 @@ class ErpconnectReplenishment(models.Model):
     # ------------------------------------------------------------------ public API (JSON-RPC)
 
     @api.model
+    @api.readonly
     def get_suggestions(self, limit=200):
         """Open reorder suggestions of the current results, most urgent first.
 
@@ -730,6 +733,7 @@ class ErpconnectReplenishment(models.Model):
         ]
 
     @api.model
+    @api.readonly
     def get_policy_curve(self, classes=None):
         """The "Service level vs stock" curves of the current company (Viewers): per ABC class,
         what each target service level delivered and cost in a replay of the ordering policy
@@ -754,7 +758,7 @@ class ErpconnectReplenishment(models.Model):
             is the class's level in the settings now (it may differ from the curve's
             ``is_current`` point until the next run); ``can_apply``: the user may apply a point
             (:meth:`apply_policy_point`).
-        :raises UserError: ``classes`` is not a list of "A", "B", "C"
+        :raises ValidationError: ``classes`` is not a list of "A", "B", "C"
         """
         wanted = _check_classes(self.env, classes)
         company = self.env.company
@@ -817,40 +821,35 @@ class ErpconnectReplenishment(models.Model):
             :meth:`get_policy_curve`)
         :returns: the settings' service levels now, ``{"A": float, "B": float, "C": float}``
         :raises AccessError: the user is not an ERPConnect AI administrator
-        :raises UserError: a bad class or level
+        :raises ValidationError: a bad class or level
         """
         if not self.env.user.has_group("erpconnect_ai.group_erpconnect_admin"):
             raise AccessError(
                 self.env._("Only ERPConnect AI administrators can change the service levels.")
             )
-        (abc,) = _check_classes(self.env, [abc])
+        check_choice(self.env, abc, "abc", ABC_CLASSES)
         if (
             isinstance(service_level, bool)
             or not isinstance(service_level, (int, float))
             or not 0.5 <= service_level < 1
         ):
-            raise UserError(
+            raise ValidationError(
                 self.env._(
                     "The service level must be a number of at least 0.5 and below 1, got "
                     "%(value)r.",
                     value=service_level,
                 )
             )
-        self._write_service_level(abc, float(service_level))
+        # The company's settings are written by ERPConnect AI administrators (checked above),
+        # who need no right on companies.
+        self.env.company.sudo().write({"erpconnect_service_level_" + abc.lower(): service_level})
         settings = self._current_settings()
-        return {c: settings["service_level_" + c.lower()] for c in ("A", "B", "C")}
+        return {c: settings["service_level_" + c.lower()] for c in ABC_CLASSES}
 
     @api.model
     def _current_settings(self):
         """The analysis settings of the current company (short keys)."""
-        return self.env["erpconnect.run"]._get_settings()
-
-    @api.model
-    def _write_service_level(self, abc, level):
-        """Store the service level of class ``abc`` (the caller checked the right)."""
-        self.env["ir.config_parameter"].sudo().set_param(
-            "erpconnect_ai.service_level_%s" % abc.lower(), level
-        )
+        return self.env.company.sudo()._erpconnect_settings()
 
     # ------------------------------------------------------------------ analysis pipeline
 
@@ -905,7 +904,19 @@ class ErpconnectReplenishment(models.Model):
             method=settings["forecast_method"],
             forecast=forecast,
             default_lead_time=settings["default_lead_time"],
+            **self._censoring(inputs),
         )
+
+    @api.model
+    def _censoring(self, inputs):
+        """``holidays`` and ``unavailable`` (stock-out days) of ``inputs`` for the engine,
+        those that are known."""
+        options = {}
+        if inputs.holidays:
+            options["holidays"] = inputs.holidays
+        if inputs.unavailable is not None and not inputs.unavailable.empty:
+            options["unavailable"] = inputs.unavailable
+        return options
 
     @api.model
     def _classic_orders(self, inputs, items):
@@ -1102,7 +1113,7 @@ class ErpconnectReplenishment(models.Model):
 
         The average is the forecast step's ``daily_demand`` (the engine's moving-average baseline
         when there is no forecast summary). The spread is that of the forecast errors, from the
-        7-day 95% interval: ``(upper_7d - qty_7d) / (1.96 * sqrt(7))``; the spread of the daily
+        summary (``analysis_input.daily_error_sigma``); the spread of the daily
         demand over the look-back where the summary has no interval. ``adi`` and ``cv2`` (for
         intermittent demand) come from the daily history over the look-back.
         """
@@ -1116,16 +1127,15 @@ class ErpconnectReplenishment(models.Model):
         summary = inputs.forecast_summary
         if summary is None:
             summary = engine.demand_baseline(inputs.history, as_of=inputs.as_of)
-        interval = [name for name in ("qty_7d", "upper_7d") if name in summary.columns]
-        frame = statistics[["product_id", "demand_std", "adi", "cv2"]].merge(
-            summary[["product_id", "daily_demand", *interval]], on="product_id", how="inner"
+        error = pd.DataFrame(
+            {"product_id": summary["product_id"], "error_std": daily_error_sigma(summary)}
         )
-        demand_std = frame["demand_std"]
-        if len(interval) == 2:
-            error_std = (frame["upper_7d"] - frame["qty_7d"]).clip(lower=0) / (
-                INTERVAL_95_Z * math.sqrt(7)
-            )
-            demand_std = error_std.where(error_std.notna(), demand_std)
+        frame = (
+            statistics[["product_id", "demand_std", "adi", "cv2"]]
+            .merge(summary[["product_id", "daily_demand"]], on="product_id", how="inner")
+            .merge(error, on="product_id", how="left")
+        )
+        demand_std = frame["error_std"].where(frame["error_std"].notna(), frame["demand_std"])
         return pd.DataFrame(
             {
                 "product_id": frame["product_id"].astype("int64"),
@@ -1138,20 +1148,18 @@ class ErpconnectReplenishment(models.Model):
 
 
 def _check_classes(env, classes):
-    """``classes`` (None: all) as a list of "A"/"B"/"C"; UserError otherwise."""
+    """``classes`` (None: all) as a sorted list of "A"/"B"/"C"; ValidationError otherwise."""
     if classes is None:
-        return ["A", "B", "C"]
-    if (
-        not isinstance(classes, (list, tuple))
-        or not classes
-        or any(c not in ("A", "B", "C") for c in classes)
-    ):
-        raise UserError(
+        return list(ABC_CLASSES)
+    if not isinstance(classes, (list, tuple)) or not classes:
+        raise ValidationError(
             env._(
                 'classes must be a list of ABC classes ("A", "B", "C"), got %(value)r.',
                 value=classes,
             )
         )
+    for abc in classes:
+        check_choice(env, abc, "classes", ABC_CLASSES)
     return sorted(set(classes))
 
 

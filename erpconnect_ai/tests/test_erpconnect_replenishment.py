@@ -68,7 +68,7 @@ class TestErpconnectReplenishment(ErpconnectCase):
                 if vendor
             ]
         )
-        cls.settings = cls.env["erpconnect.run"]._get_settings()
+        cls.settings = cls.company._erpconnect_settings()
         # Purchase facts: vendor A sells the rivet from 50, delay 7, in packs of 12; vendor B
         # sells the washer (sold by the unit) by the whole dozen, delay 7. No company lead days.
         cls.company.write({"po_lead": 0.0, "days_to_purchase": 0.0})

@@ -282,7 +282,8 @@ class TestPolicyCurveApi(OrderingCase):
         Replenishment = self.env["erpconnect.replenishment"].with_user(self.user_admin)
         levels = Replenishment.apply_policy_point("A", 0.9)
         self.assertEqual(levels, {"A": 0.9, "B": 0.95, "C": 0.9})
-        self.assertEqual(self.env["erpconnect.run"]._get_settings()["service_level_a"], 0.9)
+        self.assertEqual(self.company.erpconnect_service_level_a, 0.9)
+        self.assertEqual(self.company_b.erpconnect_service_level_a, 0.98)  # per company
 
     def test_french(self):
         self.env["res.lang"]._activate_lang("fr_FR")
@@ -305,7 +306,7 @@ class TestPolicyCurveApi(OrderingCase):
         for user in (self.user_viewer, self.user_manager):
             with self.assertRaises(AccessError):
                 self.env["erpconnect.replenishment"].with_user(user).apply_policy_point("A", 0.9)
-        self.assertEqual(self.env["erpconnect.run"]._get_settings()["service_level_a"], 0.98)
+        self.assertEqual(self.company._erpconnect_settings()["service_level_a"], 0.98)
 
 
 @tagged("post_install", "-at_install")
@@ -344,7 +345,7 @@ class TestPolicyCurveTour(HttpCase):
         super().setUpClass()
         company = cls.env.company
         run = cls.env["erpconnect.run"].create({"company_id": company.id, "status": "done"})
-        cls.env["ir.config_parameter"].sudo().set_param("erpconnect_ai.service_level_a", 0.98)
+        company.erpconnect_service_level_a = 0.98
         cls.env["erpconnect.policy.curve"].sudo().create(
             [
                 {
@@ -380,7 +381,7 @@ class TestPolicyCurveTour(HttpCase):
             login=self.admin.login,
             timeout=120,
         )
-        self.assertEqual(self.env["erpconnect.run"]._get_settings()["service_level_a"], 0.9)
+        self.assertEqual(self.env.company.erpconnect_service_level_a, 0.9)
 
     def test_viewer_reads_only(self):
         self.start_tour(
