@@ -295,11 +295,11 @@ class TestPolicyCurveApi(OrderingCase):
         self.assertEqual(menu.name, "Niveau de service / stock")
         with self.assertRaises(UserError) as caught:
             env_fr["erpconnect.replenishment"].with_user(self.user_viewer).get_policy_curve(
-                classes=["D"]
+                classes="A"
             )
         self.assertEqual(
             caught.exception.args[0],
-            'classes doit être une liste de classes ABC ("A", "B", "C"), reçu [\'D\'].',
+            'classes doit être une liste de classes ABC ("A", "B", "C"), reçu \'A\'.',
         )
 
     def test_viewer_and_manager_cannot_apply_a_point(self):
@@ -311,7 +311,8 @@ class TestPolicyCurveApi(OrderingCase):
 
 @tagged("post_install", "-at_install")
 class TestPolicyCurveJsonRpc(HttpCase):
-    """Bad arguments over JSON-RPC: a UserError with its message, not a traceback."""
+    """Bad arguments over JSON-RPC: a ValidationError (a UserError) with its message, not a
+    traceback."""
 
     def test_bad_arguments_give_a_user_error(self):
         user = new_test_user(
@@ -333,7 +334,8 @@ class TestPolicyCurveJsonRpc(HttpCase):
                         "kwargs": kwargs,
                     },
                 )
-            self.assertEqual(caught.exception.args[0], "odoo.exceptions.UserError")
+            # The addon's argument errors are ValidationErrors (a UserError: a plain message).
+            self.assertEqual(caught.exception.args[0], "odoo.exceptions.ValidationError")
 
 
 @tagged("post_install", "-at_install")
