@@ -342,6 +342,7 @@ class ErpconnectRun(models.Model):
         "erpconnect.forecast",
         "erpconnect.segment.matrix",
         "erpconnect.replenishment",
+        "erpconnect.policy.curve",
         "erpconnect.anomaly",
     )
 
