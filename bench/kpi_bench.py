@@ -1,10 +1,10 @@
 """Server-side timings of the KPI service (``erpconnect.kpi``) on a big database.
 
 Runs inside Odoo (no HTTP): opens the database, then times ``get_metrics(30)`` with the cache
-cleared and served from the cache, ``get_metric`` over 365 days for a few KPIs, and
-``get_comparison`` of 20 products, each ``--repeat`` times, and prints the median (and min/max) of
-each against its target (issue 5: uncached ``get_metrics(30)`` ≤ 500 ms, cached ≤ 10 ms, a 365-day
-history ≤ 300 ms).
+cleared and served from the cache, ``get_metric`` over 365 days by day for every KPI of the
+catalogue (and by week and month for a few), and ``get_comparison`` of 20 products, each
+``--repeat`` times, and prints the median (and min/max) of each against its target (issues 5 and
+13: uncached ``get_metrics(30)`` ≤ 500 ms, cached ≤ 10 ms, a 365-day history ≤ 300 ms).
 
 The per-product stock KPIs (``STOCK_PRODUCT_CODES``) read the days the daily cron recorded
 (``erpconnect.kpi.snapshot``) and compute the other points live. The bench first deletes the
@@ -53,20 +53,14 @@ import time
 
 from load_company import pick_company, start_odoo  # same directory: Odoo set up the same way
 
-#: get_metric histories over 365 days: (code, interval). Sales and company-level stock KPIs are
-#: aggregated in SQL; the per-product stock KPIs (counts, dead stock) rebuild every product's stock
-#: at every point, so their daily history is the heaviest call of the service.
+#: get_metric histories over 365 days by week and month, besides every KPI by day. Sales and
+#: company-level stock KPIs are aggregated in SQL; the per-product stock KPIs (counts, dead stock)
+#: rebuild every product's stock at every point not recorded by the daily cron.
 HISTORIES = (
-    ("revenue_total", "day"),
     ("revenue_total", "week"),
     ("revenue_total", "month"),
-    ("order_count", "day"),
-    ("late_delivery_rate", "day"),
-    ("stock_value", "day"),
     ("out_of_stock_count", "month"),
-    ("out_of_stock_count", "day"),
     ("dead_stock_value", "month"),
-    ("dead_stock_value", "day"),
 )
 
 
@@ -133,12 +127,12 @@ def report(label, times, target=None):
 
 def profile_loaders(kpi, clear):
     """Time each data loader during one uncached get_metrics(30)."""
-    from odoo.addons.erpconnect_ai.models import erpconnect_kpi
+    from odoo.addons.erpconnect_ai.models import erpconnect_kpi_data
 
-    model_class = type(kpi)
+    model_class = type(kpi.env["erpconnect.kpi.data"])
     timings = {}
     originals = {}
-    for _source, loader in erpconnect_kpi.SOURCE_LOADERS:
+    for _source, loader in erpconnect_kpi_data.SOURCE_LOADERS:
         original = getattr(model_class, loader)
         originals[loader] = original
 
@@ -181,23 +175,26 @@ def time_service(kpi, clear, repeat, with_targets):
             "get_metrics(%d) uncached" % days,
             measure(lambda days=days: kpi.get_metrics(days=days), repeat, clear),
         )
-    for code, interval in HISTORIES:
-        ok &= report(
-            "get_metric(%s, 365, %s) uncached" % (code, interval),
-            measure(
-                lambda code=code, interval=interval: kpi.get_metric(code, 365, interval),
-                repeat,
-                clear,
-            ),
-            target(300),
+    from odoo.addons.erpconnect_ai.engine import kpi_catalog
+
+    daily = [(kpi_def.code, "day") for kpi_def in kpi_catalog.KPI_CATALOG]
+    slowest = 0.0
+    for code, interval in daily + list(HISTORIES):
+        times = measure(
+            lambda code=code, interval=interval: kpi.get_metric(code, 365, interval),
+            repeat,
+            clear,
         )
+        slowest = max(slowest, statistics.median(times))
+        ok &= report("get_metric(%s, 365, %s) uncached" % (code, interval), times, target(300))
+    print("slowest 365-day history: median %.2f ms" % slowest)
     return ok
 
 
 def main(argv):
     args, odoo_args = parse_args(argv)
     odoo = start_odoo(args, odoo_args)
-    from odoo.addons.erpconnect_ai.models import erpconnect_kpi
+    from odoo.addons.erpconnect_ai.models import erpconnect_kpi_cache
 
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
@@ -220,7 +217,7 @@ def main(argv):
         )
 
         def clear():
-            erpconnect_kpi._clear_cache(cr.dbname)
+            erpconnect_kpi_cache.clear_cache(cr.dbname)
 
         snapshots = env["erpconnect.kpi.snapshot"]
         cr.execute("DELETE FROM erpconnect_kpi_snapshot WHERE company_id = %s", [company.id])

@@ -1,6 +1,6 @@
 """Write docs/kpis.md, the KPI catalogue as a Markdown table, from the pure catalogue.
 
-Usage (no Odoo needed, only numpy)::
+Usage (no Odoo needed, nor numpy)::
 
     python3 bench/kpi_docs.py           # rewrite docs/kpis.md
     python3 bench/kpi_docs.py --check   # exit 1 if docs/kpis.md is out of date
@@ -16,23 +16,23 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "kpis.md"
 
 
-def _load_formulas():
-    """engine/kpi_formulas.py alone (it needs only numpy, not the whole engine package)."""
-    path = ROOT / "erpconnect_ai" / "engine" / "kpi_formulas.py"
-    spec = importlib.util.spec_from_file_location("kpi_formulas", path)
+def _load_catalog():
+    """engine/kpi_catalog.py alone (plain data: not the whole engine package)."""
+    path = ROOT / "erpconnect_ai" / "engine" / "kpi_catalog.py"
+    spec = importlib.util.spec_from_file_location("kpi_catalog", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-kpi_formulas = _load_formulas()
+kpi_catalog = _load_catalog()
 
 HEADER = """# KPI catalogue
 
 The KPIs of `erpconnect.kpi` (`get_catalog()`, `get_metrics(days=30)`,
 `get_metric(code, days=90, interval="day")`, `get_comparison(product_ids, days=30)`), per company
 and period of N days ending today (UTC), each compared with the previous period of the same length.
-Generated from `erpconnect_ai/engine/kpi_formulas.py` by `python3 bench/kpi_docs.py`; do not edit
+Generated from `erpconnect_ai/engine/kpi_catalog.py` by `python3 bench/kpi_docs.py`; do not edit
 by hand.
 
 Kinds: *flow* = over the period; *growth* = a flow against the period before; *snapshot* = at the
@@ -55,11 +55,11 @@ def _cell(text):
 def render():
     """The Markdown text of docs/kpis.md."""
     lines = [HEADER]
-    for category, label in kpi_formulas.CATEGORIES.items():
+    for category, label in kpi_catalog.CATEGORIES.items():
         lines.append("## %s\n" % label)
         lines.append("| code | name | unit | better | kind | formula |")
         lines.append("| --- | --- | --- | --- | --- | --- |")
-        for kpi in kpi_formulas.KPI_CATALOG:
+        for kpi in kpi_catalog.KPI_CATALOG:
             if kpi.category == category:
                 lines.append(
                     "| `%s` | %s | %s | %s | %s | %s |"
@@ -76,8 +76,10 @@ def render():
     lines.append("## Product comparison (`get_comparison`)\n")
     lines.append("| code | name | unit | better |")
     lines.append("| --- | --- | --- | --- |")
-    for code, name, unit, direction in kpi_formulas.PRODUCT_METRICS:
-        lines.append("| `%s` | %s | %s | %s |" % (code, name, unit, direction))
+    for metric in kpi_catalog.PRODUCT_METRICS:
+        lines.append(
+            "| `%s` | %s | %s | %s |" % (metric.code, metric.name, metric.unit, metric.direction)
+        )
     return "\n".join(lines) + "\n"
 
 

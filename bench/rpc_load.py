@@ -25,20 +25,10 @@ server's databases, about 10 ms more each.)
 Odoo's prefork server listens with a backlog of 8 connections per worker: 100 simultaneous
 connections straight to 2 workers overflow it, Linux answers with SYN cookies and resets the
 connections it cannot accept in time (errors; ``nstat`` counts them in ``TcpExtSyncookiesFailed``).
-In production a proxy holds the connections and queues the requests; to measure that, put HAProxy
-in front (``haproxy -f haproxy.cfg``) and point ``--url`` at it::
-
-    defaults
-        mode http
-        timeout connect 5s
-        timeout client 120s
-        timeout server 120s
-        timeout queue 120s
-    frontend odoo_front
-        bind 127.0.0.1:8070
-        default_backend odoo_workers
-    backend odoo_workers
-        server odoo 127.0.0.1:8069 maxconn 4
+In production a queue holds the connections and hands the workers a few requests at a time:
+``bench/deploy_bench.py`` starts the deployment of ``docker-compose.yml`` (nginx, the HAProxy
+queue of ``deploy/haproxy.cfg``, the workers, a cron process, optionally a read replica) and runs
+this load through it (``run_wave``).
 
 The demo users exist only in a database installed with demo data. ``--create-users
 ADMIN_LOGIN:PASSWORD`` first creates (if missing) two bench users through the same JSON-RPC API,
@@ -50,8 +40,9 @@ A request still waiting when ``--time-limit`` is reached is not sent and is coun
 skipped; latencies are measured by the client (queueing in the proxy and in Odoo included). The
 KPI and dashboard caches last 120 s in each worker and are dropped when a sale is confirmed: run
 twice to see a cold and a warm wave, or advance the cache generation as a confirmed sale does
-(``psql -c "SELECT nextval('erpconnect_kpi_cache_generation')" DB``) before a run to measure the
-first wave after a sale lands.
+(``psql -c "SELECT setval('erpconnect_kpi_cache_generation',
+nextval('erpconnect_kpi_cache_generation'))" DB``: setval, so that a replica sees it too) before
+a run to measure the first wave after a sale lands.
 """
 
 import argparse
@@ -177,6 +168,107 @@ def percentile(values, q):
     return ordered[index]
 
 
+def run_wave(url, db, users, calls, concurrency, requests, time_limit, transport="web"):
+    """Send ``requests`` calls (``calls`` in turn) with ``concurrency`` callers, the first wave
+    together; ``users`` as :func:`log_in` returns them. Returns a dict: ``latencies`` (s),
+    ``by_method`` (name: latencies), ``errors`` (messages), ``skipped`` (not sent before
+    ``time_limit``), ``wall`` (s)."""
+    deadline = time.monotonic() + time_limit
+    latencies, errors, skipped = [], [], []
+    by_method = {}
+    lock = threading.Lock()
+    barrier = threading.Barrier(min(concurrency, requests))
+
+    def one_call(index):
+        uid, password, login = users[index % len(users)]
+        model, method, args, kwargs = calls[index % len(calls)]
+        if index < barrier.parties:
+            try:  # the first wave starts together: real concurrency, not a trickle
+                barrier.wait(timeout=30)
+            except threading.BrokenBarrierError:
+                pass
+        if time.monotonic() > deadline:
+            with lock:
+                skipped.append(index)
+            return
+        started = time.perf_counter()
+        try:
+            if transport == "web":
+                call_kw(url, uid, model, method, args, kwargs)
+            else:
+                jsonrpc(url, "object", "execute_kw", db, uid, password, model, method, args, kwargs)
+        except Exception as error:  # counted and reported
+            with lock:
+                errors.append("%s %s.%s: %s" % (login, model, method, error))
+            return
+        with lock:
+            latencies.append(time.perf_counter() - started)
+            by_method.setdefault("%s.%s" % (model, method), []).append(latencies[-1])
+
+    wall = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one_call, range(requests)))
+    return {
+        "latencies": latencies,
+        "by_method": by_method,
+        "errors": errors,
+        "skipped": skipped,
+        "wall": time.perf_counter() - wall,
+    }
+
+
+def print_wave(wave, requests, concurrency, users, transport):
+    """Print a wave's counts, latency percentiles (overall and per method) and first errors."""
+    latencies = wave["latencies"]
+    print(
+        "requests: %d planned (%s), %d ok, %d errors, %d skipped (time limit), concurrency %d, "
+        "users %d, wall %.1f s"
+        % (
+            requests,
+            transport,
+            len(latencies),
+            len(wave["errors"]),
+            len(wave["skipped"]),
+            concurrency,
+            users,
+            wave["wall"],
+        )
+    )
+    if latencies:
+        print(
+            "latency ms: p50 %.0f  p95 %.0f  p99 %.0f  max %.0f  mean %.0f"
+            % (
+                percentile(latencies, 50) * 1000,
+                percentile(latencies, 95) * 1000,
+                percentile(latencies, 99) * 1000,
+                max(latencies) * 1000,
+                statistics.mean(latencies) * 1000,
+            )
+        )
+        for name, values in sorted(wave["by_method"].items()):
+            print(
+                "  %-42s n %4d  p50 %6.0f  p95 %6.0f ms"
+                % (name, len(values), percentile(values, 50) * 1000, percentile(values, 95) * 1000)
+            )
+    for line in wave["errors"][:10]:
+        print("error:", line)
+
+
+def log_in(url, db, pairs, transport="web"):
+    """``[(session cookie or uid, password or None, login)]`` of the ``login:password`` pairs."""
+    users = []
+    for pair in pairs:
+        login, password = pair.split(":", 1)
+        if transport == "web":
+            users.append((web_session(url, db, login, password), None, login))
+            continue
+        uid = jsonrpc(url, "common", "login", db, login, password)
+        if not uid:
+            sys.exit("login failed for %s" % login)
+        users.append((uid, password, login))
+    return users
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8069")
@@ -219,100 +311,22 @@ def main():
     pairs = options.users.split(",")
     if options.create_users:
         pairs += create_bench_users(options.url, options.db, options.create_users)
-    users = []
-    for pair in pairs:
-        login, password = pair.split(":", 1)
-        if options.transport == "web":
-            users.append((web_session(options.url, options.db, login, password), None, login))
-            continue
-        uid = jsonrpc(options.url, "common", "login", options.db, login, password)
-        if not uid:
-            sys.exit("login failed for %s" % login)
-        users.append((uid, password, login))
+    users = log_in(options.url, options.db, pairs, options.transport)
 
     print("%s core(s), load average %.2f %.2f %.2f (start)" % (os.cpu_count(), *os.getloadavg()))
-    deadline = time.monotonic() + options.time_limit
-    latencies, errors, skipped = [], [], []
-    by_method = {}
-    lock = threading.Lock()
-    barrier = threading.Barrier(min(options.concurrency, options.requests))
-
-    def one_call(index):
-        uid, password, login = users[index % len(users)]
-        model, method, args, kwargs = calls[index % len(calls)]
-        if index < barrier.parties:
-            try:  # the first wave starts together: real concurrency, not a trickle
-                barrier.wait(timeout=30)
-            except threading.BrokenBarrierError:
-                pass
-        if time.monotonic() > deadline:
-            with lock:
-                skipped.append(index)
-            return
-        started = time.perf_counter()
-        try:
-            if options.transport == "web":
-                call_kw(options.url, uid, model, method, args, kwargs)
-            else:
-                jsonrpc(
-                    options.url,
-                    "object",
-                    "execute_kw",
-                    options.db,
-                    uid,
-                    password,
-                    model,
-                    method,
-                    args,
-                    kwargs,
-                )
-        except Exception as error:  # counted and reported below
-            with lock:
-                errors.append("%s %s.%s: %s" % (login, model, method, error))
-            return
-        with lock:
-            latencies.append(time.perf_counter() - started)
-            by_method.setdefault("%s.%s" % (model, method), []).append(latencies[-1])
-
-    wall = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=options.concurrency) as pool:
-        list(pool.map(one_call, range(options.requests)))
-    wall = time.perf_counter() - wall
-
-    print(
-        "requests: %d planned (%s), %d ok, %d errors, %d skipped (time limit), concurrency %d, "
-        "users %d, wall %.1f s"
-        % (
-            options.requests,
-            options.transport,
-            len(latencies),
-            len(errors),
-            len(skipped),
-            options.concurrency,
-            len(users),
-            wall,
-        )
+    wave = run_wave(
+        options.url,
+        options.db,
+        users,
+        calls,
+        options.concurrency,
+        options.requests,
+        options.time_limit,
+        options.transport,
     )
-    if latencies:
-        print(
-            "latency ms: p50 %.0f  p95 %.0f  p99 %.0f  max %.0f  mean %.0f"
-            % (
-                percentile(latencies, 50) * 1000,
-                percentile(latencies, 95) * 1000,
-                percentile(latencies, 99) * 1000,
-                max(latencies) * 1000,
-                statistics.mean(latencies) * 1000,
-            )
-        )
-        for name, values in sorted(by_method.items()):
-            print(
-                "  %-42s n %4d  p50 %6.0f  p95 %6.0f ms"
-                % (name, len(values), percentile(values, 50) * 1000, percentile(values, 95) * 1000)
-            )
-    for line in errors[:10]:
-        print("error:", line)
+    print_wave(wave, options.requests, options.concurrency, len(users), options.transport)
     print("load average %.2f %.2f %.2f (end)" % os.getloadavg())
-    return 1 if errors or skipped else 0
+    return 1 if wave["errors"] or wave["skipped"] else 0
 
 
 if __name__ == "__main__":

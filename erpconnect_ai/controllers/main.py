@@ -3,7 +3,7 @@ from odoo.http import request
 
 
 class ErpconnectController(http.Controller):
-    @http.route("/erpconnect_ai/health", type="json", auth="user", methods=["POST"])
+    @http.route("/erpconnect_ai/health", type="json", auth="user", methods=["POST"], readonly=True)
     def health(self):
         """Health of the analysis for the user's current company, for monitoring.
 

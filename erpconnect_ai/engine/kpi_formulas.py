@@ -1,4 +1,4 @@
-"""KPI catalogue and KPI arithmetic, pure Python + numpy (no Odoo).
+"""KPI arithmetic, pure Python + numpy (no Odoo); the catalogue is ``kpi_catalog.py``.
 
 The ORM layer (``erpconnect.kpi``) reads aggregated figures per time bucket and per product with a
 few SQL queries, fills a :class:`KpiData` and calls :func:`compute_kpis`. Everything here works on
@@ -8,13 +8,6 @@ and a whole history (``get_metric``).
 Buckets: ``bounds`` are ``B + 1`` increasing dates; bucket ``i`` (0-based) is
 ``[bounds[i], bounds[i + 1])``. Bucket 0 is only the base of growth KPIs and of the inventory
 turnover's average stock; the buckets reported are ``1 .. B - 1``.
-
-KPI kinds:
-
-- ``flow``: a figure over the bucket (revenue, orders, deliveries done in the bucket);
-- ``growth``: a flow's change in % against the bucket before;
-- ``snapshot``: the state at the end of the bucket (stock rebuilt from the stock moves after it);
-- ``window``: events in a fixed window (7 or 30 days) ending at the bucket end.
 
 A value is ``nan`` when there is no data (a ratio over zero, no stock rule, no analysis run);
 :func:`format_value` turns it into ``None``. A bucket that ends before the data a KPI reads
@@ -31,498 +24,20 @@ and is ``None``.
 
 import datetime
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
+from .kpi_catalog import KPI_BY_CODE, STOCK_PRODUCT_CODES
 
-def _lt(text):
-    """Mark ``text`` for translation extraction; the ORM layer translates it."""
-    return text
-
-
-CATEGORIES = {
-    "sales": _lt("Revenue & sales"),
-    "orders": _lt("Orders & customers"),
-    "inventory": _lt("Inventory"),
-    "products": _lt("Products"),
-    "ai": _lt("AI & forecasts"),
-    "efficiency": _lt("Efficiency"),
-}
-UNITS = ("currency", "percent", "count", "days", "ratio", "date")
-DIRECTIONS = ("higher", "lower")
-KINDS = ("flow", "growth", "snapshot", "window")
 INTERVALS = ("day", "week", "month")
 
 #: Days without a sale after which stock is dead.
 DEAD_STOCK_DAYS = 90
 #: Without a reorder rule, stock above this many days of average sales is overstock.
 OVERSTOCK_COVER_DAYS = 180
-#: Largest period accepted, in days (10 years).
-MAX_DAYS = 3660
 #: Catalogue sources read from the confirmed orders and their lines: no data before the
 #: company's first confirmed order (``KpiData.orders_since``).
 ORDER_SOURCES = frozenset({"orders", "sales", "sold_products", "sales_daily"})
-
-
-@dataclass(frozen=True)
-class KpiDefinition:
-    """One catalogue entry. ``sources`` names the data groups the ORM layer must load."""
-
-    code: str
-    name: str
-    category: str
-    unit: str
-    direction: str
-    kind: str
-    description: str
-    sources: tuple = ()
-
-
-KPI_CATALOG = (
-    # Revenue & sales ----------------------------------------------------------------------------
-    KpiDefinition(
-        "revenue_total",
-        _lt("Revenue"),
-        "sales",
-        "currency",
-        "higher",
-        "flow",
-        _lt(
-            "Sum of the untaxed amounts of the confirmed sale orders whose order date is in the "
-            "period, in the company currency (amount / order currency rate)."
-        ),
-        ("orders",),
-    ),
-    KpiDefinition(
-        "revenue_growth",
-        _lt("Revenue growth"),
-        "sales",
-        "percent",
-        "higher",
-        "growth",
-        _lt("(revenue − revenue of the previous period) / |revenue of the previous period| × 100."),
-        ("orders",),
-    ),
-    KpiDefinition(
-        "gross_profit",
-        _lt("Gross profit"),
-        "sales",
-        "currency",
-        "higher",
-        "flow",
-        _lt(
-            "Revenue − cost of the quantities sold, the cost being the product's current cost "
-            "(standard price) × quantity in the product's unit."
-        ),
-        ("orders", "sales"),
-    ),
-    KpiDefinition(
-        "gross_margin",
-        _lt("Gross margin"),
-        "sales",
-        "percent",
-        "higher",
-        "flow",
-        _lt("(revenue − cost of the quantities sold) / revenue × 100."),
-        ("orders", "sales"),
-    ),
-    KpiDefinition(
-        "average_order_value",
-        _lt("Average order value"),
-        "sales",
-        "currency",
-        "higher",
-        "flow",
-        _lt("Revenue / number of confirmed orders of the period."),
-        ("orders",),
-    ),
-    KpiDefinition(
-        "revenue_per_active_product",
-        _lt("Revenue per active product"),
-        "sales",
-        "currency",
-        "higher",
-        "flow",
-        _lt("Revenue / number of distinct products sold in the period."),
-        ("orders", "sales", "sold_products"),
-    ),
-    KpiDefinition(
-        "units_sold",
-        _lt("Units sold"),
-        "sales",
-        "count",
-        "higher",
-        "flow",
-        _lt("Sum of the ordered quantities of confirmed lines, in each product's unit."),
-        ("sales",),
-    ),
-    # Orders & customers -------------------------------------------------------------------------
-    KpiDefinition(
-        "order_count",
-        _lt("Orders"),
-        "orders",
-        "count",
-        "higher",
-        "flow",
-        _lt("Number of confirmed sale orders whose order date is in the period."),
-        ("orders",),
-    ),
-    KpiDefinition(
-        "order_growth",
-        _lt("Order growth"),
-        "orders",
-        "percent",
-        "higher",
-        "growth",
-        _lt("(orders − orders of the previous period) / orders of the previous period × 100."),
-        ("orders",),
-    ),
-    KpiDefinition(
-        "fulfilment_rate",
-        _lt("Fulfilment rate"),
-        "orders",
-        "percent",
-        "higher",
-        "flow",
-        _lt(
-            "Delivered quantity / ordered quantity × 100, over the lines delivered by stock moves "
-            "of the orders of the period."
-        ),
-        ("sales",),
-    ),
-    KpiDefinition(
-        "late_delivery_rate",
-        _lt("Late deliveries"),
-        "orders",
-        "percent",
-        "lower",
-        "flow",
-        _lt(
-            "Customer deliveries done in the period after their due day / deliveries done × 100; "
-            "due day = the order's commitment date, else the delivery's deadline, else its "
-            "scheduled date."
-        ),
-        ("deliveries",),
-    ),
-    KpiDefinition(
-        "active_customers",
-        _lt("Active customers"),
-        "orders",
-        "count",
-        "higher",
-        "flow",
-        _lt("Distinct customers (commercial entities) with a confirmed order in the period."),
-        ("orders",),
-    ),
-    KpiDefinition(
-        "repeat_customer_rate",
-        _lt("Repeat customers"),
-        "orders",
-        "percent",
-        "higher",
-        "flow",
-        _lt(
-            "Active customers with at least two confirmed orders up to the end of the period "
-            "(in it, or one before it) / active customers × 100."
-        ),
-        ("orders", "repeat"),
-    ),
-    # Inventory ----------------------------------------------------------------------------------
-    KpiDefinition(
-        "stock_value",
-        _lt("Stock value"),
-        "inventory",
-        "currency",
-        "higher",
-        "snapshot",
-        _lt(
-            "Σ on-hand quantity in internal locations × current product cost, at the end of the "
-            "period (past stock = today's stock − the done stock moves since)."
-        ),
-        ("stock",),
-    ),
-    KpiDefinition(
-        "inventory_turnover",
-        _lt("Inventory turnover"),
-        "inventory",
-        "ratio",
-        "higher",
-        "flow",
-        _lt(
-            "Annualised: cost of the goods delivered to customers in the period (net of returns) × "
-            "365 / days ÷ average of the stock values at the start and the end of the period."
-        ),
-        ("stock",),
-    ),
-    KpiDefinition(
-        "days_of_cover",
-        _lt("Days of cover"),
-        "inventory",
-        "days",
-        "lower",
-        "flow",
-        _lt(
-            "Stock value at the end of the period / (cost of the goods delivered in the period / "
-            "days)."
-        ),
-        ("stock",),
-    ),
-    KpiDefinition(
-        "low_stock_count",
-        _lt("Low stock"),
-        "inventory",
-        "count",
-        "lower",
-        "snapshot",
-        _lt(
-            "Active storable products with stock > 0 but below their reorder rule minimum (sum "
-            "of the company's rules) or below the suggested reorder point."
-        ),
-        ("products", "stock", "rules", "rop"),
-    ),
-    KpiDefinition(
-        "out_of_stock_count",
-        _lt("Out of stock"),
-        "inventory",
-        "count",
-        "lower",
-        "snapshot",
-        _lt("Active storable products with an on-hand quantity ≤ 0."),
-        ("products", "stock"),
-    ),
-    KpiDefinition(
-        "below_rop_count",
-        _lt("Below reorder point"),
-        "inventory",
-        "count",
-        "lower",
-        "snapshot",
-        _lt(
-            "Active storable products whose stock is below the reorder point of the latest "
-            "replenishment suggestion; no data without suggestions."
-        ),
-        ("products", "stock", "rop"),
-    ),
-    KpiDefinition(
-        "overstock_count",
-        _lt("Overstock"),
-        "inventory",
-        "count",
-        "lower",
-        "snapshot",
-        _lt(
-            "Active storable products with stock above their reorder rule maximum or, without a "
-            "maximum, above 180 days of their average daily sales of the last 90 days (any stock "
-            "when they did not sell)."
-        ),
-        ("products", "stock", "rules", "sales_daily"),
-    ),
-    KpiDefinition(
-        "dead_stock_value",
-        _lt("Dead stock value"),
-        "inventory",
-        "currency",
-        "lower",
-        "snapshot",
-        _lt(
-            "Σ stock × current cost of the products in stock without a confirmed sale in the 90 "
-            "days before the end of the period."
-        ),
-        ("products", "stock", "sales_daily"),
-    ),
-    # Products -----------------------------------------------------------------------------------
-    KpiDefinition(
-        "active_product_count",
-        _lt("Active products"),
-        "products",
-        "count",
-        "higher",
-        "flow",
-        _lt("Distinct products with a confirmed sale in the period."),
-        ("sales", "sold_products"),
-    ),
-    KpiDefinition(
-        "product_count",
-        _lt("Total products"),
-        "products",
-        "count",
-        "higher",
-        "snapshot",
-        _lt(
-            "Active, sellable products of the company (or shared) created before the end of the "
-            "period."
-        ),
-        ("products",),
-    ),
-    KpiDefinition(
-        "new_product_count",
-        _lt("New products"),
-        "products",
-        "count",
-        "higher",
-        "flow",
-        _lt("Active, sellable products created in the period."),
-        ("products",),
-    ),
-    KpiDefinition(
-        "average_list_price",
-        _lt("Average list price"),
-        "products",
-        "currency",
-        "higher",
-        "snapshot",
-        _lt("Mean sales price of the active, sellable products existing at the end of the period."),
-        ("products",),
-    ),
-    KpiDefinition(
-        "unsold_product_count",
-        _lt("Products without sales"),
-        "products",
-        "count",
-        "lower",
-        "snapshot",
-        _lt("Total products − the active, sellable products with a confirmed sale in the period."),
-        ("products", "sales", "sold_products"),
-    ),
-    # AI & forecasts -----------------------------------------------------------------------------
-    KpiDefinition(
-        "forecast_accuracy_smape",
-        _lt("Forecast error (sMAPE)"),
-        "ai",
-        "percent",
-        "lower",
-        "snapshot",
-        _lt(
-            "Mean backtest sMAPE (0 to 200 %) of the current forecasts that have a backtest; "
-            "known for today only (no previous value, no history)."
-        ),
-        ("runs",),
-    ),
-    KpiDefinition(
-        "forecast_accuracy_mase",
-        _lt("Forecast error (MASE)"),
-        "ai",
-        "ratio",
-        "lower",
-        "snapshot",
-        _lt(
-            "Mean backtest MASE (error / error of a seasonal naive forecast; below 1 beats it) "
-            "of the current forecasts that have a backtest; known for today only."
-        ),
-        ("runs",),
-    ),
-    KpiDefinition(
-        "anomalies_7d",
-        _lt("Anomalies (7 days)"),
-        "ai",
-        "count",
-        "lower",
-        "window",
-        _lt("Abnormal sales days detected, dated in the 7 days up to the end of the period."),
-        ("anomalies",),
-    ),
-    KpiDefinition(
-        "anomalies_30d",
-        _lt("Anomalies (30 days)"),
-        "ai",
-        "count",
-        "lower",
-        "window",
-        _lt("Abnormal sales days detected, dated in the 30 days up to the end of the period."),
-        ("anomalies",),
-    ),
-    KpiDefinition(
-        "trained_model_count",
-        _lt("Products with a trained model"),
-        "ai",
-        "count",
-        "higher",
-        "snapshot",
-        _lt("Products forecast by the last successful analysis run before the end of the period."),
-        ("runs",),
-    ),
-    KpiDefinition(
-        "last_training_date",
-        _lt("Last training"),
-        "ai",
-        "date",
-        "higher",
-        "snapshot",
-        _lt("Day the last successful analysis run before the end of the period finished."),
-        ("runs",),
-    ),
-    KpiDefinition(
-        "suggestions_applied_rate",
-        _lt("Suggestions applied"),
-        "ai",
-        "percent",
-        "higher",
-        "flow",
-        _lt("Replenishment suggestions created in the period and applied / those created × 100."),
-        ("suggestions",),
-    ),
-    # Efficiency ---------------------------------------------------------------------------------
-    KpiDefinition(
-        "order_processing_time",
-        _lt("Order processing time"),
-        "efficiency",
-        "days",
-        "lower",
-        "flow",
-        _lt(
-            "Mean days from order confirmation to its first customer delivery done, over the "
-            "orders whose first delivery was done in the period."
-        ),
-        ("deliveries",),
-    ),
-    KpiDefinition(
-        "order_cycle_time",
-        _lt("Order cycle time"),
-        "efficiency",
-        "days",
-        "lower",
-        "flow",
-        _lt(
-            "Mean days from quotation creation to the last customer delivery done, over the "
-            "orders fully delivered in the period."
-        ),
-        ("deliveries",),
-    ),
-    KpiDefinition(
-        "on_time_delivery_rate",
-        _lt("On-time deliveries"),
-        "efficiency",
-        "percent",
-        "higher",
-        "flow",
-        _lt("Customer deliveries done in the period by their due day / deliveries done × 100."),
-        ("deliveries",),
-    ),
-)
-KPI_BY_CODE = {kpi.code: kpi for kpi in KPI_CATALOG}
-#: KPIs counting or valuing products by their own stock level (``_stock_product_kpis``): each
-#: point rebuilds every product's stock, and a point depends only on the moment it ends, not on
-#: the bucket's length.
-STOCK_PRODUCT_CODES = frozenset(
-    kpi.code for kpi in KPI_CATALOG if {"products", "stock"} <= set(kpi.sources)
-)
-
-#: Product-level figures of ``get_comparison``: (code, name, unit, direction).
-PRODUCT_METRICS = (
-    ("revenue_total", _lt("Revenue"), "currency", "higher"),
-    ("revenue_growth", _lt("Revenue growth"), "percent", "higher"),
-    ("units_sold", _lt("Units sold"), "count", "higher"),
-    ("order_count", _lt("Orders"), "count", "higher"),
-    ("active_customers", _lt("Customers"), "count", "higher"),
-    ("average_price", _lt("Average selling price"), "currency", "higher"),
-    ("gross_margin", _lt("Gross margin"), "percent", "higher"),
-    ("fulfilment_rate", _lt("Fulfilment rate"), "percent", "higher"),
-    ("on_hand", _lt("On hand"), "count", "higher"),
-    ("stock_value", _lt("Stock value"), "currency", "higher"),
-    ("days_of_cover", _lt("Days of cover"), "days", "lower"),
-    ("forecast_30d", _lt("Forecast, next 30 days"), "count", "higher"),
-)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -754,8 +269,9 @@ def stock_at_ends(on_hand, net_moves):
 # ------------------------------------------------------------------------------------------------
 # Company KPIs
 # ------------------------------------------------------------------------------------------------
-#: ``KpiData`` inputs read from the confirmed order lines, per bucket.
+#: ``KpiData`` inputs read from the demand ledger (confirmed order lines), per bucket.
 SALES_FIELDS = (
+    "revenue",
     "cost",
     "units",
     "goods_ordered",
@@ -764,7 +280,7 @@ SALES_FIELDS = (
     "sold_catalog_products",
 )
 #: ``KpiData`` inputs read from the confirmed orders, per bucket.
-ORDER_FIELDS = ("revenue", "orders", "customers", "repeat_customers")
+ORDER_FIELDS = ("orders", "customers", "repeat_customers")
 #: ``KpiData`` inputs read from the customer deliveries, per bucket.
 DELIVERY_FIELDS = (
     "deliveries_done",
@@ -782,9 +298,9 @@ class KpiData:
     Arrays by group (the ORM layer loads only the groups the KPIs asked for need; per-bucket
     arrays not loaded stay ``nan``, per-product ones empty, and their KPIs answer ``nan``):
 
-    - per bucket (B,), lines of confirmed orders by order date: ``cost, units, goods_ordered,
-      goods_delivered, sold_products, sold_catalog_products``; the confirmed orders themselves:
-      ``revenue, orders, customers, repeat_customers``;
+    - per bucket (B,), the demand ledger (lines of confirmed orders by order day): ``revenue,
+      cost, units, goods_ordered, goods_delivered, sold_products, sold_catalog_products``; the
+      confirmed orders themselves: ``orders, customers, repeat_customers``;
     - per bucket (B,), customer deliveries by day done: ``deliveries_done, deliveries_late,
       processing_days, processing_orders, cycle_days, cycle_orders``;
     - per product (P,): ``product_active, product_storable, product_catalog (active and
@@ -898,27 +414,49 @@ def _stock_product_kpis(data, stock):
     def count(mask):
         return (mask & counted).sum(axis=0).astype(np.float64)
 
-    positive = level > 0
     rule_min = np.asarray(data.rule_min, dtype=np.float64)[:, np.newaxis]
     rule_max = np.asarray(data.rule_max, dtype=np.float64)[:, np.newaxis]
     reorder_point = np.asarray(data.reorder_point, dtype=np.float64)[:, np.newaxis]
+    trailing_known = np.shape(data.trailing_qty) == level.shape
+    daily_sales = (
+        np.asarray(data.trailing_qty, dtype=np.float64) / DEAD_STOCK_DAYS
+        if trailing_known
+        else np.zeros(level.shape)
+    )
+    out, low, over = stock_states(level, rule_min, rule_max, reorder_point, daily_sales)
     kpis = {
-        "out_of_stock_count": count(~positive),
-        "low_stock_count": count(positive & ((level < rule_min) | (level < reorder_point))),
+        "out_of_stock_count": count(out),
+        "low_stock_count": count(low),
         "below_rop_count": count(level < reorder_point),
     }
     if not np.isfinite(data.reorder_point).any():
         kpis["below_rop_count"][:] = np.nan
-    if np.shape(data.trailing_qty) == level.shape:
-        daily_sales = np.asarray(data.trailing_qty, dtype=np.float64) / DEAD_STOCK_DAYS
-        has_max = np.isfinite(rule_max) & (rule_max > 0)
-        over = np.where(
-            has_max, level > rule_max, level > OVERSTOCK_COVER_DAYS * np.maximum(daily_sales, 0)
-        )
-        kpis["overstock_count"] = count(positive & over)
-        dead = positive & (np.asarray(data.trailing_lines) == 0)
+    if trailing_known:
+        kpis["overstock_count"] = count(over)
+        dead = ~out & (np.asarray(data.trailing_lines) == 0)
         kpis["dead_stock_value"] = np.where(dead, level * stock.cost, 0.0).sum(axis=0)
     return kpis
+
+
+def stock_states(level, rule_min, rule_max, reorder_point, daily_sales):
+    """The stock status rule, shared by the stock KPIs and the dashboard's stock panel.
+
+    Element-wise on arrays of one shape (``nan`` where a product has no rule or reorder point):
+    returns ``(out, low, over)`` boolean arrays. Out of stock: ``level`` ≤ 0. Low: in stock and
+    below the rule minimum or the reorder point. Over: in stock and above the rule maximum, or,
+    without a positive maximum, above ``OVERSTOCK_COVER_DAYS`` days of ``daily_sales`` (any
+    stock when it did not sell). A product may be both low and over (two sources).
+    """
+    level = np.asarray(level, dtype=np.float64)
+    rule_min = np.asarray(rule_min, dtype=np.float64)
+    rule_max = np.asarray(rule_max, dtype=np.float64)
+    reorder_point = np.asarray(reorder_point, dtype=np.float64)
+    positive = level > 0
+    low = positive & ((level < rule_min) | (level < reorder_point))
+    has_max = np.isfinite(rule_max) & (rule_max > 0)
+    cover = OVERSTOCK_COVER_DAYS * np.maximum(np.asarray(daily_sales, dtype=np.float64), 0)
+    over = positive & np.where(has_max, level > rule_max, level > cover)
+    return ~positive, low, over
 
 
 def _product_kpis(data):
@@ -949,21 +487,25 @@ def _product_kpis(data):
 def _sales_kpis(data):
     revenue = np.asarray(data.revenue, dtype=np.float64)
     return {
+        "revenue_total": revenue,
+        "revenue_growth": series_growth(revenue),
         "gross_profit": revenue - data.cost,
         "gross_margin": percent(revenue - data.cost, revenue),
-        "revenue_per_active_product": safe_div(revenue, data.sold_products),
         "units_sold": np.asarray(data.units, dtype=np.float64),
         "fulfilment_rate": percent(data.goods_delivered, data.goods_ordered),
+    }
+
+
+def _sold_product_kpis(data):
+    return {
+        "revenue_per_active_product": safe_div(data.revenue, data.sold_products),
         "active_product_count": np.asarray(data.sold_products, dtype=np.float64),
     }
 
 
 def _order_kpis(data):
-    revenue = np.asarray(data.revenue, dtype=np.float64)
     return {
-        "revenue_total": revenue,
-        "revenue_growth": series_growth(revenue),
-        "average_order_value": safe_div(revenue, data.orders),
+        "average_order_value": safe_div(data.revenue, data.orders),
         "order_count": np.asarray(data.orders, dtype=np.float64),
         "order_growth": series_growth(data.orders),
         "active_customers": np.asarray(data.customers, dtype=np.float64),
@@ -1006,6 +548,8 @@ def compute_kpis(data, codes=None):
     results = {}
     if "sales" in sources:
         results.update(_sales_kpis(data))
+    if "sold_products" in sources:
+        results.update(_sold_product_kpis(data))
     if "orders" in sources:
         results.update(_order_kpis(data))
     if "deliveries" in sources:

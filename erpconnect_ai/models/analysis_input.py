@@ -1,11 +1,14 @@
 """The data one analysis run hands from step to step (no ORM objects inside)."""
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 HISTORY_COLUMNS = ("product_id", "date", "qty", "amount")
+UNAVAILABLE_COLUMNS = ("product_id", "date")
 PRODUCT_COLUMNS = (
     "product_id",
     "warehouse_id",
@@ -20,6 +23,25 @@ PRODUCT_COLUMNS = (
 )
 
 
+#: z of the 95 % interval of the engine's forecast summary (qty ± 1.96 σ).
+INTERVAL_95_Z = 1.96
+
+
+def daily_error_sigma(summary):
+    """σ of the daily forecast error of each row of an engine forecast ``summary`` (NaN where
+    unknown): the one place the ORM layer derives it.
+
+    The engine's summary carries ``sigma_daily`` once the forecasting issue lands: it is used
+    as is. Until then σ is recovered from the 7-day 95 % interval, ``(upper_7d − qty_7d) /
+    (1.96 · √7)``. (Lead: when every summary has ``sigma_daily``, drop the fallback below.)
+    """
+    if "sigma_daily" in summary.columns:
+        return summary["sigma_daily"].astype(float)
+    if not {"qty_7d", "upper_7d"} <= set(summary.columns):
+        return pd.Series(np.nan, index=summary.index)
+    return (summary["upper_7d"] - summary["qty_7d"]).clip(lower=0) / (INTERVAL_95_Z * math.sqrt(7))
+
+
 def empty_frame(columns):
     """A DataFrame with the given columns and no rows."""
     return pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
@@ -29,9 +51,16 @@ def empty_frame(columns):
 class AnalysisInput:
     """Everything the steps of one run need, for one company.
 
-    ``history``: ``product_id, date, qty, amount``, one row per product and day with demand.
+    ``history``: ``product_id, date, qty, amount``, one row per product and day with demand
+    (the demand ledger, ``erpconnect.demand.daily._history``).
     ``products``: one row per product of ``history`` (columns ``PRODUCT_COLUMNS``).
-    ``forecast_summary`` and ``segments`` are filled by the forecast and segment steps.
+    ``unavailable``: ``product_id, date`` of the stock-out days in the look-back window (nothing
+    on hand in the analysed locations and no sale: the ledger's ``available`` False), days the
+    engine may censor rather than count as zero demand.
+    ``holidays``: the company's public holidays (global leaves of its working schedule) from the
+    first day of the look-back window to the last day of the forecast horizon, sorted dates.
+    ``forecast_summary`` and ``segments`` are filled by the forecast and segment steps,
+    ``forecast_results`` by the forecast step, ``order_items`` by the replenishment step.
     """
 
     company_id: int
@@ -41,8 +70,14 @@ class AnalysisInput:
     products: pd.DataFrame = field(default_factory=lambda: empty_frame(PRODUCT_COLUMNS))
     warehouse_id: int = 0
     model_dir: str = ""
+    unavailable: pd.DataFrame = field(default_factory=lambda: empty_frame(UNAVAILABLE_COLUMNS))
+    holidays: list = field(default_factory=list)
     forecast_summary: pd.DataFrame | None = None
     segments: pd.DataFrame | None = None
+    #: The engine's ForecastResult of each forecast batch (reused by engine.plan_orders).
+    forecast_results: list = field(default_factory=list)
+    #: The replenishment step's items (purchase facts, ABC class): the policy curve replays them.
+    order_items: pd.DataFrame | None = None
 
     @property
     def product_ids(self):

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import engine
+from .arguments import MAX_DAYS
 
 # Days of history before a day that give its expected value and spread.
 WINDOW_DAYS = 30
@@ -16,8 +17,7 @@ LOW_THRESHOLD = 2.5
 ANOMALY_KINDS = [("SPIKE", "Spike"), ("DROP", "Drop"), ("STOCKOUT", "Stock-out")]
 # Kinds about the sales of a day (z-scores, to-dos); a STOCKOUT is about availability.
 SALES_KINDS = ("SPIKE", "DROP")
-# Upper bounds of the get_anomalies() arguments.
-MAX_DAYS = 3660
+# Upper bound of the get_anomalies() results (the days: arguments.MAX_DAYS).
 MAX_ANOMALIES = 5000
 
 
@@ -41,6 +41,7 @@ class ErpconnectAnomaly(models.Model):
     """
 
     _name = "erpconnect.anomaly"
+    _erpconnect_step_name = "anomalies"
     _description = "ERPConnect AI sales anomaly"
     _inherit = ["erpconnect.result.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
@@ -189,6 +190,7 @@ class ErpconnectAnomaly(models.Model):
     # ------------------------------------------------------------------ public API (JSON-RPC)
 
     @api.model
+    @api.readonly
     def get_anomalies(self, days=30, z=3.0):
         """Current anomalies of the last ``days`` days with ``|z| >= z`` and the stock-outs
         (whatever ``z``) that last into those days, most recent first.

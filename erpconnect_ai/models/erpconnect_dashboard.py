@@ -1,15 +1,16 @@
 from collections import defaultdict
-from datetime import datetime, time, timedelta
-from types import SimpleNamespace
+from datetime import timedelta
+
+import numpy as np
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
 from ..engine import kpi_formulas
+from .arguments import check_days, check_record_id
+from .erpconnect_replenishment import URGENCY_RANK
 
 PERIODS = (7, 30, 90)
-MAX_DAYS = 3660
 TOP_PRODUCTS = 10
 REPLENISHMENT_ROWS = 10
 ANOMALY_ROWS = 10
@@ -17,7 +18,6 @@ PICKER_PRODUCTS = 30
 FORECAST_HORIZON_DAYS = 90
 ABC = ("A", "B", "C")
 XYZ = ("X", "Y", "Z")
-URGENCY_ORDER = {"ORDER_NOW": 0, "WATCH": 1, "OK": 2}
 
 
 def _link(res_model, domain, name, views=("list", "form"), context=None):
@@ -35,8 +35,13 @@ class ErpconnectDashboard(models.AbstractModel):
     """Data of the OWL dashboard (client action ``erpconnect_ai.dashboard``).
 
     Every figure comes with a ``link`` (model + domain) that opens the records behind it. A
-    section whose source model is not installed, or has no data yet, is returned empty with a
-    ``message`` that says why, never an error.
+    section without data yet is returned empty with a ``message`` that says why, never an error.
+    Sales figures come from the daily demand ledger (``erpconnect.demand.daily``), days are the
+    company's (the ledger's day rule), as for the KPI cards, so that they add up to them.
+
+    The file is the data of one screen, one method per panel (sales trend, top products, stock
+    status, forecast chart and picker, replenishment, segment matrix, anomalies, KPI cards and
+    their links): about 730 lines, each panel a few dozen.
     """
 
     _name = "erpconnect.dashboard"
@@ -45,6 +50,7 @@ class ErpconnectDashboard(models.AbstractModel):
     # ------------------------------------------------------------------ public API
 
     @api.model
+    @api.readonly
     def get_dashboard_data(self, days=30):
         """Everything the dashboard shows, for the current company and the last ``days`` days.
 
@@ -98,6 +104,7 @@ class ErpconnectDashboard(models.AbstractModel):
         }
 
     @api.model
+    @api.readonly
     def get_kpi_overview(self, days=30):
         """The whole KPI catalogue with values, for the KPIs screen.
 
@@ -115,25 +122,30 @@ class ErpconnectDashboard(models.AbstractModel):
             "days": days,
             "currency_id": self.env.company.currency_id.id,
             "available": bool(kpis),
-            "message": ""
-            if kpis
-            else self._missing_message(self.env._("Key performance indicators")),
+            "message": "",
             "kpis": kpis,
         }
 
     @api.model
+    @api.readonly
     def get_product_forecast_chart(self, product_id, history_days=90):
         """Sales history and forecast of one product, for the dashboard's forecast chart.
 
+        The history is the series the current forecast was computed from: the demand ledger's
+        daily quantities (the analysis' demand source and warehouse) of the ``history_days`` days
+        up to the forecast's last day of data (``as_of``; yesterday without a forecast). The
+        forecast starts the next day. Today's sales so far, a partial day, are apart
+        (``today``), never one of the history points: no date appears twice.
+
         :param int product_id: a ``product.product`` id.
-        :param int history_days: days of history before today (1 to 3660).
-        :returns: ``{"product": {"id", "name"}, "available", "message", "method",
+        :param int history_days: days of history up to the analysis day (1 to 3660).
+        :returns: ``{"product": {"id", "name"}, "available", "message", "method", "as_of",
             "history": [{"date", "qty"}], "forecast": [{"date", "qty", "lower", "upper"}],
-            "links": {"history", "forecast"}}``; ``lower``/``upper`` bound the 95 % interval.
+            "today": {"date", "qty"}, "links": {"history", "forecast"}}``; ``lower``/``upper``
+            bound the 95 % interval.
         """
-        if isinstance(product_id, bool) or not isinstance(product_id, int):
-            raise UserError(self.env._("The product must be given by its id (an integer)."))
-        history_days = self._check_days(history_days)
+        check_record_id(self.env, product_id, "product_id")
+        history_days = self._check_days(history_days, "history_days")
         # search, not browse: the record rules apply (another company's product is not found).
         product = self.env["product.product"].search([("id", "=", product_id)])
         if not product:
@@ -141,20 +153,23 @@ class ErpconnectDashboard(models.AbstractModel):
                 self.env._("Product %(id)s does not exist or you cannot read it.", id=product_id)
             )
         company = self.env.company
-        period = self._period(history_days)
-        rows = self._sales_rows(
-            company, period["date_from"], period["date_to"], product_ids=[product_id]
+        Forecast = self.env["erpconnect.forecast"]
+        record = Forecast.search(
+            [("product_id", "=", product_id), ("company_id", "=", company.id)], limit=1
         )
-        by_day = defaultdict(float)
-        for row in rows:
-            by_day[row["date"]] += row["qty"]
-        history = [
-            {"date": fields.Date.to_string(day), "qty": by_day.get(day, 0.0)}
-            for day in self._days(period["date_from"], period["date_to"])
-        ]
+        ledger = self.env["erpconnect.demand.daily"].sudo()
+        today = ledger._local_today(company)
+        as_of = record.as_of or today - timedelta(days=1)
+        date_from = as_of - timedelta(days=history_days - 1)
+        by_day = self._demand_by_day(company, product, date_from, today)
         result = {
             "product": {"id": product.id, "name": product.display_name},
-            "history": history,
+            "as_of": fields.Date.to_string(as_of),
+            "history": [
+                {"date": fields.Date.to_string(day), "qty": by_day.get(day, 0.0)}
+                for day in self._days(date_from, as_of)
+            ],
+            "today": {"date": fields.Date.to_string(today), "qty": by_day.get(today, 0.0)},
             "forecast": [],
             "method": "",
             "available": False,
@@ -162,19 +177,13 @@ class ErpconnectDashboard(models.AbstractModel):
             "links": {
                 "history": self._sales_link(
                     company,
-                    period,
+                    self._period_between(company, date_from, as_of),
                     self.env._("Sales of %(product)s", product=product.display_name),
                     product_ids=[product_id],
                 ),
             },
         }
-        if "erpconnect.forecast" not in self.env:
-            result["message"] = self._missing_message(self.env._("Forecasts"))
-            return result
-        Forecast = self.env["erpconnect.forecast"]
-        horizon = min(
-            FORECAST_HORIZON_DAYS, self.env["erpconnect.run"]._get_settings()["horizon_days"]
-        )
+        horizon = min(FORECAST_HORIZON_DAYS, company._erpconnect_settings()["horizon_days"])
         try:
             forecast = Forecast.get_forecast(product_id, horizon_days=horizon)
         except ValidationError as error:
@@ -189,9 +198,6 @@ class ErpconnectDashboard(models.AbstractModel):
             message=forecast.get("message") or "",
         )
         if forecast.get("available"):
-            record = Forecast.search(
-                [("product_id", "=", product_id), ("company_id", "=", company.id)], limit=1
-            )
             result["links"]["forecast"] = _link(
                 "erpconnect.forecast",
                 [("id", "=", record.id)],
@@ -203,37 +209,31 @@ class ErpconnectDashboard(models.AbstractModel):
     # ------------------------------------------------------------------ helpers: arguments
 
     @api.model
-    def _check_days(self, days):
-        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-            raise UserError(
-                self.env._(
-                    "The period must be a whole number of days between 1 and %(max)s.",
-                    max=MAX_DAYS,
-                )
-            )
-        return days
+    def _check_days(self, days, name="days"):
+        return check_days(self.env, days, name)
 
     @api.model
     def _period(self, days):
-        """The last ``days`` days up to today (UTC, as the KPI service counts them), with their
-        datetime bounds ``[datetime_from, datetime_to)``."""
-        date_to = fields.Date.today()
-        date_from = date_to - timedelta(days=days - 1)
+        """The last ``days`` days up to today (the company's days, as the KPI service counts
+        them), with their UTC datetime bounds ``[datetime_from, datetime_to)``."""
+        company = self.env.company
+        date_to = self.env["erpconnect.demand.daily"]._local_today(company)
+        return self._period_between(company, date_to - timedelta(days=days - 1), date_to)
+
+    def _period_between(self, company, date_from, date_to):
+        """``{date_from, date_to, datetime_from, datetime_to}`` of ``company``'s local days
+        ``date_from..date_to``."""
+        start, end = self.env["erpconnect.demand.daily"]._utc_bounds(company, date_from, date_to)
         return {
             "date_from": date_from,
             "date_to": date_to,
-            "datetime_from": datetime.combine(date_from, time.min),
-            "datetime_to": datetime.combine(date_to + timedelta(days=1), time.min),
+            "datetime_from": start,
+            "datetime_to": end,
         }
 
     @staticmethod
     def _days(date_from, date_to):
         return [date_from + timedelta(days=i) for i in range((date_to - date_from).days + 1)]
-
-    def _missing_message(self, what):
-        return self.env._(
-            "%(what)s are not available yet in this installation of ERPConnect AI.", what=what
-        )
 
     def _no_analysis_message(self):
         return self.env._(
@@ -247,65 +247,51 @@ class ErpconnectDashboard(models.AbstractModel):
         return dict(field._description_selection(self.env))
 
     def _can_read(self, model):
-        return model in self.env and self.env[model].has_access("read")
+        return self.env[model].has_access("read")
 
-    # ------------------------------------------------------------------ sales (one query)
+    # ------------------------------------------------------------------ sales (the ledger)
 
-    def _sales_rows(self, company, date_from, date_to, product_ids=None, by_day=True):
-        """Confirmed sales from ``date_from`` to ``date_to`` (UTC days, inclusive) per day and
-        product: ``[{"date", "product_id", "qty", "revenue"}]`` (per product only, ``date``
-        None, when ``by_day`` is false).
-
-        Lines, quantities (product's unit) and revenue (company currency) are those of the KPI
-        service (its ``_confirmed_lines_sql``, ``_in_product_unit``, ``_line_revenue_sql``), so
-        that these figures add up to the KPI cards. One aggregate query; a dashboard viewer sees
-        totals, not the orders (the links behind them open the orders only for users who may read
-        them).
-        """
-        if "erpconnect.kpi" not in self.env:
-            return []
-        if product_ids:
-            return self._query_sales_rows(company, date_from, date_to, product_ids, by_day)
-        # A 10,000-product company spends 0.5 s in these queries per dashboard call.
+    def _sales_rows(self, company, date_from, date_to, by_day=True):
+        """Confirmed sales of ``company`` from ``date_from`` to ``date_to`` (local days,
+        inclusive) per day and product, from the demand ledger: ``[{"date", "product_id",
+        "qty", "revenue", "lines"}]`` (per product only, ``date`` None, when ``by_day`` is
+        false). Company-level totals a Viewer may see (the links behind them open the orders
+        only for users who may read them); cached with the KPIs (a 10,000-product company reads
+        a month of rows per dashboard call)."""
         return self._cached_figures(
             company,
             ("dashboard_sales", date_from, date_to, by_day),
-            lambda: self._query_sales_rows(company, date_from, date_to, None, by_day),
+            lambda: (
+                self.env["erpconnect.demand.daily"]
+                .sudo()
+                ._daily_sales(company, date_from, date_to, by_day=by_day)
+            ),
         )
 
-    def _cached_figures(self, company, key, compute):
-        """``compute()`` cached with the KPIs (``erpconnect.kpi._cached``: 120 s, dropped when
-        sales are confirmed or an analysis ends). For company-level figures only, the same for
-        every user (links and messages that depend on the user are added after); 100
-        concurrent dashboard calls on 2 workers need it (bench/rpc_load.py)."""
-        if "erpconnect.kpi" not in self.env:
-            return compute()
-        return self.env["erpconnect.kpi"]._cached(company, key, compute)
-
-    def _query_sales_rows(self, company, date_from, date_to, product_ids, by_day):
-        """The query of ``_sales_rows``."""
-        Kpi = self.env["erpconnect.kpi"]
-        start = datetime.combine(date_from, time.min)
-        end = datetime.combine(date_to + timedelta(days=1), time.min)
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT %(day)s, l.product_id, SUM(%(qty)s), SUM(%(revenue)s)
-                %(lines)s
-                 GROUP BY 1, 2
-                """,
-                day=SQL("so.date_order::date") if by_day else SQL("NULL::date"),
-                qty=Kpi._in_product_unit(SQL("l.product_uom_qty")),
-                revenue=Kpi._line_revenue_sql(),
-                lines=Kpi._confirmed_lines_sql(
-                    SimpleNamespace(company=company), start, end, product_ids
-                ),
+    def _demand_by_day(self, company, product, date_from, date_to):
+        """``{day: qty}`` of ``product`` from the ledger, with the analysis' demand source and
+        warehouse: the series its forecast reads."""
+        settings = company._erpconnect_settings()
+        history = (
+            self.env["erpconnect.demand.daily"]
+            .sudo()
+            ._history(
+                company,
+                date_from,
+                date_to,
+                source=settings["demand_source"],
+                warehouse=company.erpconnect_warehouse_id or None,
+                product_ids=[product.id],
             )
         )
-        return [
-            {"date": day, "product_id": product_id, "qty": qty or 0.0, "revenue": revenue or 0.0}
-            for day, product_id, qty, revenue in rows
-        ]
+        return {row.date.date(): row.qty for row in history.itertuples(index=False)}
+
+    def _cached_figures(self, company, key, compute):
+        """``compute()`` cached with the KPIs (``erpconnect.kpi.cache._cached``: 120 s, dropped
+        when sales are confirmed or an analysis ends). For company-level figures only, the same
+        for every user (links and messages that depend on the user are added after); 100
+        concurrent dashboard calls on 2 workers need it (bench/rpc_load.py)."""
+        return self.env["erpconnect.kpi.cache"]._cached(company, key, compute)
 
     def _sales_link(self, company, period, name, product_ids=None):
         """Order lines behind a sales figure, or None when the user may not read them."""
@@ -474,25 +460,32 @@ class ErpconnectDashboard(models.AbstractModel):
         rule_min, rule_max, reorder_point = self._stock_levels(company)
         trailing = self._period(kpi_formulas.DEAD_STOCK_DAYS)
         sold = self._sales_rows(company, trailing["date_from"], trailing["date_to"], by_day=False)
-        daily_sales = {
-            row["product_id"]: max(row["qty"], 0.0) / kpi_formulas.DEAD_STOCK_DAYS for row in sold
+        sold_qty = {row["product_id"]: row["qty"] for row in sold}
+        ids = list(on_hand)
+
+        def column(values, default):
+            return np.array([values.get(pid, default) for pid in ids], dtype=np.float64)
+
+        out, low, over = kpi_formulas.stock_states(
+            column(on_hand, 0.0),
+            column(rule_min, np.nan),
+            column(rule_max, np.nan),
+            column(reorder_point, np.nan),
+            column(sold_qty, 0.0) / kpi_formulas.DEAD_STOCK_DAYS,
+        )
+        # One group per product: a product both low and overstock is counted low.
+        low &= ~out
+        over &= ~(out | low)
+        adequate = ~(out | low | over)
+        groups = {
+            key: [pid for pid, member in zip(ids, mask) if member]
+            for key, mask in (
+                ("out", out),
+                ("low", low),
+                ("adequate", adequate),
+                ("overstock", over),
+            )
         }
-        groups = {"out": [], "low": [], "adequate": [], "overstock": []}
-        for pid, qty in on_hand.items():
-            if qty <= 0:
-                groups["out"].append(pid)
-            elif qty < rule_min.get(pid, float("-inf")) or qty < reorder_point.get(
-                pid, float("-inf")
-            ):
-                groups["low"].append(pid)
-            elif (
-                qty > rule_max[pid]
-                if rule_max.get(pid, 0.0) > 0
-                else qty > kpi_formulas.OVERSTOCK_COVER_DAYS * daily_sales.get(pid, 0.0)
-            ):
-                groups["overstock"].append(pid)
-            else:
-                groups["adequate"].append(pid)
         labels = {
             "out": self.env._("Out of stock"),
             "low": self.env._("Low stock"),
@@ -528,14 +521,12 @@ class ErpconnectDashboard(models.AbstractModel):
         )
         rule_min = {product.id: min_qty for product, min_qty, _max in rules}
         rule_max = {product.id: max_qty for product, _min, max_qty in rules}
-        reorder_point = {}
-        if "erpconnect.replenishment" in self.env:
-            levels = self.env["erpconnect.replenishment"]._read_group(
-                [("company_id", "=", company.id)],
-                groupby=["product_id"],
-                aggregates=["reorder_point:sum"],
-            )
-            reorder_point = {product.id: rop for product, rop in levels}
+        levels = self.env["erpconnect.replenishment"]._read_group(
+            [("company_id", "=", company.id)],
+            groupby=["product_id"],
+            aggregates=["reorder_point:sum"],
+        )
+        reorder_point = {product.id: rop for product, rop in levels}
         return rule_min, rule_max, reorder_point
 
     # ------------------------------------------------------------------ analysis results
@@ -543,14 +534,6 @@ class ErpconnectDashboard(models.AbstractModel):
     def _analysis_state(self, company):
         """Last analysis run (date, status, message) and the health data of ``erpconnect.run``;
         ``has_results`` is false until an analysis of the company has succeeded."""
-        if "erpconnect.run" not in self.env:
-            return {
-                "available": False,
-                "has_results": False,
-                "message": self._missing_message(self.env._("Analyses")),
-                "last_run": None,
-                "health": {},
-            }
         health = self.env["erpconnect.run"].get_health()
         run = health.get("last_run")
         has_results = bool(health.get("last_successful_run"))
@@ -572,10 +555,6 @@ class ErpconnectDashboard(models.AbstractModel):
     def _replenishment(self, company):
         """The most urgent open suggestions of the current results, ORDER_NOW first."""
         empty = {"available": False, "rows": [], "total": 0, "counts": [], "link": None}
-        if "erpconnect.replenishment" not in self.env:
-            return dict(
-                empty, message=self._missing_message(self.env._("Replenishment suggestions"))
-            )
         Replenishment = self.env["erpconnect.replenishment"]
         domain = [("company_id", "=", company.id), ("state", "=", "new")]
         counts = dict(Replenishment._read_group(domain, ["urgency"], ["__count"]))
@@ -601,7 +580,7 @@ class ErpconnectDashboard(models.AbstractModel):
             "total": total,
             "counts": [
                 {"urgency": urgency, "label": urgency_labels[urgency], "count": counts[urgency]}
-                for urgency in URGENCY_ORDER
+                for urgency in URGENCY_RANK
                 if counts.get(urgency) and urgency != "OK"
             ],
             "link": _link(
@@ -612,8 +591,6 @@ class ErpconnectDashboard(models.AbstractModel):
     def _segment_matrix(self, company):
         """The 3×3 ABC/XYZ cells of the current results; each opens the products of its cell."""
         empty = {"available": False, "cells": []}
-        if "erpconnect.segment.matrix" not in self.env:
-            return dict(empty, message=self._missing_message(self.env._("Segments")))
         # Not the cells' per-product figures (JSON of every product: 0.15 s to decode for
         # 10,000 products on each dashboard call).
         records = self.env["erpconnect.segment.matrix"].search_fetch(
@@ -653,9 +630,6 @@ class ErpconnectDashboard(models.AbstractModel):
     def _anomalies(self, company, has_results=True):
         """The latest abnormal sales days of the current results (last 30 days), newest first;
         ``has_results`` tells an empty list after an analysis from no analysis at all."""
-        empty = {"available": False, "rows": [], "total": 0, "link": None}
-        if "erpconnect.anomaly" not in self.env:
-            return dict(empty, message=self._missing_message(self.env._("Anomalies")))
         Anomaly = self.env["erpconnect.anomaly"]
         since = fields.Date.context_today(self) - timedelta(days=29)
         domain = [("company_id", "=", company.id), ("date", ">=", since)]
@@ -702,12 +676,6 @@ class ErpconnectDashboard(models.AbstractModel):
         """Products offered in the forecast chart's picker: best sellers of the period first,
         then the products with the largest forecast."""
         product_ids = [row["product_id"] for row in top_products["by_revenue"]]
-        if "erpconnect.forecast" not in self.env:
-            return {
-                "available": False,
-                "message": self._missing_message(self.env._("Forecasts")),
-                "products": [],
-            }
         forecasts = self.env["erpconnect.forecast"].search_read(
             [("company_id", "=", company.id)],
             ["product_id"],
@@ -730,7 +698,7 @@ class ErpconnectDashboard(models.AbstractModel):
         """Value, previous value and change (``change_pct``, in %) of the KPIs ``codes``, in that
         order, as ``erpconnect.kpi.get_metrics`` gives them, with the ``link`` to their records
         from ``links`` (``{code: link}``; None for a KPI without records behind it)."""
-        if not codes or "erpconnect.kpi" not in self.env:
+        if not codes:
             return []
         by_code = {
             metric["code"]: metric for metric in self.env["erpconnect.kpi"].get_metrics(days)

@@ -201,6 +201,7 @@ class ErpconnectDashboardLayout(models.Model):
         return self.search([("user_id", "=", self.env.uid)], limit=1)
 
     @api.model
+    @api.readonly
     def get_layout(self):
         """Return the current user's layout.
 

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytz
@@ -6,14 +6,15 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .analysis_input import HISTORY_COLUMNS, PRODUCT_COLUMNS, AnalysisInput, empty_frame
+from .analysis_input import PRODUCT_COLUMNS, AnalysisInput, empty_frame
 
 
 class ErpconnectDataSource(models.AbstractModel):
-    """Bulk extraction of a company's demand, stock, vendor and price data.
+    """Bulk extraction of a company's demand, stock, vendor, price and calendar data.
 
-    Every reader runs one query (or one ORM batch) for all products of the company, never one
-    per product, and returns plain DataFrames for the engine.
+    Demand comes from the daily demand ledger (``erpconnect.demand.daily``) only; every other
+    reader runs one query (or one ORM batch) for all products of the company, never one per
+    product, and returns plain DataFrames for the engine.
     """
 
     _name = "erpconnect.data.source"
@@ -24,12 +25,13 @@ class ErpconnectDataSource(models.AbstractModel):
         """The :class:`AnalysisInput` of ``company`` for the days up to ``as_of`` (included).
 
         :param company: ``res.company`` record
-        :param dict settings: typed settings (``erpconnect.run._get_settings()``)
-        :param date as_of: last day of the look-back window
+        :param dict settings: typed settings (``res.company._erpconnect_settings()``)
+        :param date as_of: last day of the look-back window (a local day of the company)
         :param warehouse: optional ``stock.warehouse`` restricting demand and stock to it
         """
+        ledger = self.env["erpconnect.demand.daily"]
         date_from = as_of - timedelta(days=settings["lookback_days"] - 1)
-        history = self._get_demand_history(
+        history = ledger._history(
             company, date_from, as_of, source=settings["demand_source"], warehouse=warehouse
         )
         main_warehouse = warehouse or self.env["stock.warehouse"].search(
@@ -49,190 +51,54 @@ class ErpconnectDataSource(models.AbstractModel):
             history=history,
             products=products,
             warehouse_id=main_warehouse.id or 0,
-        )
-
-    # ------------------------------------------------------------------------------------------
-    # Demand history
-    # ------------------------------------------------------------------------------------------
-    @api.model
-    def _get_company_tz(self, company):
-        """Time zone in which order datetimes become days: the company's, else UTC."""
-        tz = company.partner_id.tz
-        return tz if tz in pytz.all_timezones_set else "UTC"
-
-    @api.model
-    def _utc_bounds(self, company, date_from, date_to):
-        """Naive UTC datetimes ``[start, end)`` covering local days ``date_from..date_to``."""
-        tz = pytz.timezone(self._get_company_tz(company))
-        start = tz.localize(datetime.combine(date_from, time.min))
-        end = tz.localize(datetime.combine(date_to + timedelta(days=1), time.min))
-        return (
-            start.astimezone(pytz.utc).replace(tzinfo=None),
-            end.astimezone(pytz.utc).replace(tzinfo=None),
-        )
-
-    @api.model
-    def _get_demand_history(self, company, date_from, date_to, source="sale", warehouse=None):
-        """Daily demand per product, from ``date_from`` to ``date_to`` (local days, included).
-
-        ``source`` ``"sale"``: confirmed sale order lines by order date; ``"stock_move"``: done
-        moves from internal locations to customers, minus customer returns, by move date.
-        Quantities are in the product's UoM, amounts untaxed in the company currency.
-        Returns a DataFrame ``product_id, date, qty, amount`` sorted by product and date.
-        """
-        if source == "stock_move":
-            query = self._stock_move_history_query(company, date_from, date_to, warehouse)
-        else:
-            query = self._sale_history_query(company, date_from, date_to, warehouse)
-        self.env.cr.execute(query)
-        rows = self.env.cr.fetchall()
-        if not rows:
-            return empty_frame(HISTORY_COLUMNS).astype({"product_id": "int64"})
-        history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
-        history["product_id"] = history["product_id"].astype("int64")
-        history["date"] = pd.to_datetime(history["date"])
-        # Unit conversions divide by UoM factors: drop the float noise (12.000000000004).
-        history["qty"] = history["qty"].astype("float64").round(6)
-        history["amount"] = history["amount"].astype("float64").fillna(0.0).round(2)
-        return history.reset_index(drop=True)
-
-    def _history_query_params(self, company, date_from, date_to):
-        """Parameters both history queries share: time zone, company, UTC bounds, goods."""
-        start, end = self._utc_bounds(company, date_from, date_to)
-        return {
-            "tz": self._get_company_tz(company),
-            "company_id": company.id,
-            "start": start,
-            "end": end,
-            # Active goods only: services and combos have no demand to forecast.
-            "goods": SQL("AND tmpl.type = 'consu' AND product.active AND tmpl.active"),
-        }
-
-    def _sale_history_query(self, company, date_from, date_to, warehouse):
-        self.env["sale.order.line"].flush_model(
-            ["order_id", "product_id", "product_uom", "product_uom_qty", "price_subtotal"]
-        )
-        self.env["sale.order"].flush_model(["state", "company_id", "date_order", "currency_rate"])
-        self.env["product.product"].flush_model(["active", "product_tmpl_id"])
-        self.env["product.template"].flush_model(["active", "type", "uom_id"])
-        warehouse_filter = SQL()
-        if warehouse:  # sale_stock stores the order's warehouse
-            self.env["sale.order"].flush_model(["warehouse_id"])
-            warehouse_filter = SQL("AND so.warehouse_id = %s", warehouse.id)
-        return SQL(
-            """
-            SELECT line.product_id,
-                   (so.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
-                   SUM(line.product_uom_qty / line_uom.factor * product_uom.factor) AS qty,
-                   SUM(line.price_subtotal / COALESCE(NULLIF(so.currency_rate, 0), 1.0)) AS amount
-              FROM sale_order_line line
-              JOIN sale_order so ON so.id = line.order_id
-              JOIN product_product product ON product.id = line.product_id
-              JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
-              JOIN uom_uom line_uom ON line_uom.id = line.product_uom
-              JOIN uom_uom product_uom ON product_uom.id = tmpl.uom_id
-             WHERE so.state = 'sale'
-               AND so.company_id = %(company_id)s
-               AND so.date_order >= %(start)s
-               AND so.date_order < %(end)s
-               AND line.display_type IS NULL
-               %(goods)s
-               %(warehouse_filter)s
-             GROUP BY line.product_id, day
-             ORDER BY line.product_id, day
-            """,
-            **self._history_query_params(company, date_from, date_to),
-            warehouse_filter=warehouse_filter,
-        )
-
-    def _stock_move_history_query(self, company, date_from, date_to, warehouse):
-        Move = self.env["stock.move"]
-        Move.flush_model(
-            [
-                "state",
-                "company_id",
-                "date",
-                "product_id",
-                "product_qty",
-                "location_id",
-                "location_dest_id",
-            ]
-        )
-        self.env["stock.location"].flush_model(["usage", "warehouse_id"])
-        self.env["product.product"].flush_model(["active", "product_tmpl_id"])
-        self.env["product.template"].flush_model(["active", "type", "list_price"])
-        # Revenue of a move: its share of the sale line when sale_stock links them, else the
-        # product's sale price.
-        if "sale_line_id" in Move._fields:
-            self.env["sale.order.line"].flush_model(["price_subtotal", "product_uom_qty"])
-            self.env["sale.order"].flush_model(["currency_rate"])
-            unit_revenue = SQL(
-                """COALESCE(
-                    line.price_subtotal / COALESCE(NULLIF(so.currency_rate, 0), 1.0)
-                    / NULLIF(line.product_uom_qty / line_uom.factor * product_uom.factor, 0),
-                    tmpl.list_price)"""
-            )
-            sale_join = SQL(
-                """LEFT JOIN sale_order_line line ON line.id = move.sale_line_id
-                   LEFT JOIN sale_order so ON so.id = line.order_id
-                   LEFT JOIN uom_uom line_uom ON line_uom.id = line.product_uom
-                   LEFT JOIN uom_uom product_uom ON product_uom.id = tmpl.uom_id"""
-            )
-        else:
-            unit_revenue = SQL("tmpl.list_price")
-            sale_join = SQL()
-        warehouse_filter = (
-            SQL(
-                "AND COALESCE(src.warehouse_id, dest.warehouse_id) = %s",
-                warehouse.id,
-            )
-            if warehouse
-            else SQL()
-        )
-        return SQL(
-            """
-            SELECT move.product_id,
-                   (move.date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
-                   SUM(CASE WHEN dest.usage = 'customer' THEN move.product_qty
-                            ELSE -move.product_qty END) AS qty,
-                   SUM(CASE WHEN dest.usage = 'customer' THEN 1 ELSE -1 END
-                       * move.product_qty * %(unit_revenue)s) AS amount
-              FROM stock_move move
-              JOIN stock_location src ON src.id = move.location_id
-              JOIN stock_location dest ON dest.id = move.location_dest_id
-              JOIN product_product product ON product.id = move.product_id
-              JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
-              %(sale_join)s
-             WHERE move.state = 'done'
-               AND move.company_id = %(company_id)s
-               AND move.date >= %(start)s
-               AND move.date < %(end)s
-               AND ((src.usage = 'internal' AND dest.usage = 'customer')
-                    OR (src.usage = 'customer' AND dest.usage = 'internal'))
-               %(goods)s
-               %(warehouse_filter)s
-             GROUP BY move.product_id, day
-             ORDER BY move.product_id, day
-            """,
-            **self._history_query_params(company, date_from, date_to),
-            unit_revenue=unit_revenue,
-            sale_join=sale_join,
-            warehouse_filter=warehouse_filter,
+            unavailable=ledger._unavailable(company, date_from, as_of, warehouse=warehouse),
+            holidays=self._get_holidays(
+                company, date_from, as_of + timedelta(days=settings["horizon_days"])
+            ),
         )
 
     @api.model
     def _get_latest_sale_date(self, company):
-        """Local date of the company's latest confirmed sale order, or None."""
-        self.env["sale.order"].flush_model(["state", "company_id", "date_order"])
-        self.env.cr.execute(
+        """Local date of the company's latest confirmed sale (from the ledger), or None."""
+        self.env["erpconnect.demand.daily"]._flush_pending()
+        return self.env.execute_query(
             SQL(
-                """SELECT (MAX(date_order) AT TIME ZONE 'UTC' AT TIME ZONE %s)::date
-                     FROM sale_order WHERE state = 'sale' AND company_id = %s""",
-                self._get_company_tz(company),
+                """SELECT MAX(date) FROM erpconnect_demand_daily
+                    WHERE company_id = %s AND order_line_count > 0""",
                 company.id,
             )
+        )[0][0]
+
+    @api.model
+    def _get_holidays(self, company, date_from, date_to):
+        """Public holidays of ``company`` from ``date_from`` to ``date_to`` (local days): the
+        global leaves (no resource) of its working schedule, or of every schedule of the company.
+
+        :return: sorted list of ``datetime.date``
+        """
+        ledger = self.env["erpconnect.demand.daily"]
+        start, end = ledger._utc_bounds(company, date_from, date_to)
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("resource_id", "=", False),
+                    ("company_id", "in", [company.id, False]),
+                    ("calendar_id", "in", [company.resource_calendar_id.id, False]),
+                    ("date_from", "<", end),
+                    ("date_to", ">=", start),
+                ],
+                ["date_from", "date_to"],
+            )
         )
-        return self.env.cr.fetchone()[0]
+        tz = pytz.timezone(ledger._company_tz(company))
+        days = set()
+        for leave in leaves:
+            first = pytz.utc.localize(leave.date_from).astimezone(tz).date()
+            last = pytz.utc.localize(leave.date_to).astimezone(tz).date()
+            days.update(first + timedelta(days=offset) for offset in range((last - first).days + 1))
+        return sorted(day for day in days if date_from <= day <= date_to)
 
     # ------------------------------------------------------------------------------------------
     # Stock, vendors, prices

@@ -11,8 +11,9 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, split_every
 
 from .. import engine
-from .erpconnect_run import FORECAST_METHODS
+from .arguments import check_record_id, check_whole_number
 from .forecast_explanation import explain_forecast
+from .res_company import FORECAST_METHODS
 
 _logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class ErpconnectForecast(models.Model):
     _order = "qty_30d desc, id"
     _rec_name = "product_id"
     _check_company_auto = True
+    _erpconnect_step_name = "forecast"
     # The step isolates its own batches and commits between them (see erpconnect.run._call_step).
     _erpconnect_step_commits = True
     # Products forecast per engine call, savepoint and commit. The engine fits its global model
@@ -302,6 +304,7 @@ class ErpconnectForecast(models.Model):
         return self.env["erpconnect.run"].action_run_analysis()
 
     @api.model
+    @api.readonly
     def get_forecast(self, product_id, horizon_days=30):
         """Current forecast of a product for the current company (``self.env.company``).
 
@@ -343,25 +346,9 @@ class ErpconnectForecast(models.Model):
             longer than the forecasts
         :raise UserError: the product does not exist or the user cannot read it
         """
-        if isinstance(product_id, bool) or not isinstance(product_id, int) or product_id < 1:
-            raise ValidationError(
-                self.env._(
-                    "product_id must be a product id (a positive integer), got %r.", product_id
-                )
-            )
-        max_horizon = self.env["erpconnect.run"]._get_settings()["horizon_days"]
-        if (
-            isinstance(horizon_days, bool)
-            or not isinstance(horizon_days, int)
-            or not 1 <= horizon_days <= max_horizon
-        ):
-            raise ValidationError(
-                self.env._(
-                    "horizon_days must be a whole number from 1 to %(max)s, got %(value)r.",
-                    max=max_horizon,
-                    value=horizon_days,
-                )
-            )
+        check_record_id(self.env, product_id, "product_id")
+        max_horizon = self.env.company._erpconnect_settings()["horizon_days"]
+        check_whole_number(self.env, horizon_days, "horizon_days", 1, max_horizon)
         self.check_access("read")
         product = self.env["product.product"].search([("id", "=", product_id)])
         if not product:
@@ -566,7 +553,7 @@ class ErpconnectForecast(models.Model):
         settings = inputs.settings
         ModelFile = self.env["erpconnect.model.file"]
         model_dir = ModelFile._model_directory(inputs.company_id, inputs.model_dir, product_ids)
-        # The arguments were validated with the settings (erpconnect.run._check_settings): an
+        # The arguments were validated with the settings (res.company constraints): an
         # exception here comes from the data of these products.
         result = engine.forecast_products(
             inputs.history_of(product_ids),
@@ -574,11 +561,17 @@ class ErpconnectForecast(models.Model):
             method=settings["forecast_method"],
             as_of=inputs.as_of,
             model_dir=model_dir,
+            unavailable=inputs.unavailable,
+            holidays=inputs.holidays,
         )
         ModelFile._record_checksums(inputs.company_id, model_dir.written)
         planned, qty_adjusted = engine.adjust_forecast(
             result, adjustments[adjustments["product_id"].isin(list(product_ids))]
         )
+        # For engine.plan_orders: the ADJUSTED forecast (what suggestions order for; its
+        # total_quantile reads the summary and calibration only), without its daily lines
+        # (stored below).
+        inputs.forecast_results.append(planned._replace(lines=planned.lines.iloc[0:0]))
         summary = result.summary
         if summary.empty:
             return summary

@@ -7,7 +7,7 @@ from odoo.tools import SQL
 
 from .. import engine
 from .erpconnect_forecast import _floats
-from .erpconnect_run import FORECAST_METHODS
+from .res_company import FORECAST_METHODS
 
 #: Forecast days of a run kept for scoring: four horizon weeks.
 SNAPSHOT_DAYS = 28
@@ -37,6 +37,7 @@ class ErpconnectForecastAccuracy(models.Model):
     _name = "erpconnect.forecast.accuracy"
     _inherit = ["erpconnect.result.mixin"]
     _description = "ERPConnect AI forecast accuracy measured after the fact"
+    _erpconnect_step_name = "accuracy"
     _order = "date_to desc, product_id, week"
     _rec_name = "product_id"
     _check_company_auto = True

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .erpconnect_run import FORECAST_METHODS
+from .res_company import FORECAST_METHODS
 
 
 class ErpconnectForecastSnapshot(models.Model):

@@ -3,9 +3,10 @@
 A past value of these KPIs (out of stock, low stock, below ROP, overstock, dead stock) otherwise
 rebuilds every product's stock at every point of a history from today's stock and the moves since,
 the heaviest computation of the KPI service. The daily cron records each finished day's values;
-``erpconnect.kpi`` reads them back for the past points of a history and computes only the others
-(today's, days not recorded yet) live. A recorded day keeps its value: a sale cancelled or a move
-edited afterwards with an earlier date changes the live figures, not what was recorded that night.
+``erpconnect.kpi.data`` reads them back for the past points of a history and computes only the
+others (today's, days not recorded yet) live. A recorded day keeps its value: a sale cancelled or a
+move edited afterwards with an earlier date changes the live figures, not what was recorded that
+night.
 """
 
 import datetime
@@ -14,7 +15,7 @@ import math
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine import kpi_formulas as formulas
+from ..engine import kpi_catalog as catalog
 
 #: Days back the cron records when they are missing (a year of daily history and a margin).
 SNAPSHOT_DAYS = 400
@@ -75,9 +76,9 @@ class ErpconnectKpiSnapshot(models.Model):
 
         :returns: the number of days recorded
         """
-        kpi = self.env["erpconnect.kpi"].sudo().with_company(company)
-        today = kpi._kpi_today()
-        codes = sorted(formulas.STOCK_PRODUCT_CODES)
+        data = self.env["erpconnect.kpi.data"].sudo().with_company(company)
+        today = data._kpi_today(company)
+        codes = sorted(catalog.STOCK_PRODUCT_CODES)
         wanted = [today - datetime.timedelta(days=back) for back in range(days, 0, -1)]
         recorded = self._recorded_values(company, wanted, codes)
         missing = [day for day in wanted if any((day, code) not in recorded for code in codes)]
@@ -85,7 +86,7 @@ class ErpconnectKpiSnapshot(models.Model):
             chunk = missing[start : start + SNAPSHOT_CHUNK_DAYS]
             # a day's value is the KPI at the end of the day: bucket ends = the next days
             ends = [day + datetime.timedelta(days=1) for day in chunk]
-            values = kpi._live_values(company, [chunk[0], *ends], codes)
+            values = data._live_values(company, [chunk[0], *ends], codes)
             self.env.execute_query(
                 SQL(
                     """

@@ -7,12 +7,14 @@ MAIL_MIXINS = ("mail.thread", "mail.activity.mixin")
 
 
 class ErpconnectResultMixin(models.AbstractModel):
-    """Rows computed by an analysis run for one company.
+    """Rows computed by an analysis run for one company; a model with this mixin is one step of
+    the pipeline (``erpconnect.run._pipeline_steps()``).
 
-    A run stages its rows inactive under itself; when every step succeeded ``_publish_run``
-    makes them current and drops the company's older rows, in the run's publishing transaction.
-    A failed or killed run's staged rows are removed by ``_discard_run``; the current rows stay.
-    Models whose rows carry what people wrote (anomalies) override both hooks to merge instead.
+    A step implements ``_run_step(run, inputs)``: it stages its rows inactive under the run.
+    When every step succeeded ``_publish_run`` makes them current and drops the company's older
+    rows, in the run's publishing transaction. A failed or killed run's staged rows are removed
+    by ``_discard_run``; the current rows stay. Models whose rows carry what people wrote
+    (anomalies) override both hooks to merge instead.
 
     The rows are written by the analysis only (it runs as superuser): a user creates none and
     writes only the fields of ``_erpconnect_user_fields`` (and the chatter's); the models'
@@ -23,6 +25,11 @@ class ErpconnectResultMixin(models.AbstractModel):
     _description = "ERPConnect AI analysis result"
     #: Fields a user with write access may change by hand (e.g. an anomaly's note).
     _erpconnect_user_fields = ()
+    #: Name of the step on the run (``erpconnect.run.step``).
+    _erpconnect_step_name = None
+    #: True when the step batches and commits itself through ``run._checkpoint()``; else the
+    #: run wraps it in a savepoint.
+    _erpconnect_step_commits = False
 
     active = fields.Boolean(
         default=True,
@@ -80,6 +87,17 @@ class ErpconnectResultMixin(models.AbstractModel):
                     list="\n".join("- %s" % name for name in staged.mapped("display_name")),
                 )
             )
+
+    @api.model
+    def _run_step(self, run, inputs):
+        """Compute this step's results for ``inputs`` (an ``AnalysisInput`` of ``run``'s
+        company) and stage them under ``run`` (inactive). May set ``inputs`` fields for the next
+        steps and ``run._add_warning(text)``; must not commit (unless
+        ``_erpconnect_step_commits``); raises to fail the run.
+
+        :return: the number of records staged (shown on the run's step)
+        """
+        raise NotImplementedError(f"{self._name} does not implement _run_step")
 
     @api.model
     def _publish_run(self, run):

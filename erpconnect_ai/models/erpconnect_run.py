@@ -1,13 +1,11 @@
 import json
 import logging
-import os
 import threading
 import time
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 import psycopg2
-import pytz
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import AccessError, UserError
@@ -19,47 +17,13 @@ _logger = logging.getLogger(__name__)
 # First key of the per-company advisory lock: pg_try_advisory_xact_lock(namespace, company_id).
 LOCK_NAMESPACE = 0x45524331
 
-FORECAST_METHODS = [
-    ("auto", "Automatic (best backtest)"),
-    ("moving_average", "Moving average"),
-    ("polynomial", "Polynomial trend"),
-    ("seasonal_naive", "Seasonal naive"),
-    ("ets", "Exponential smoothing (ETS)"),
-    ("ses", "Simple exponential smoothing"),
-    ("croston", "Croston"),
-    ("sba", "Syntetos-Boylan (SBA)"),
-    ("tsb", "Teunter-Syntetos-Babai (TSB)"),
-    ("gbm", "Gradient boosting"),
-]
-
-# Settings of the pipeline: short key (ir.config_parameter "erpconnect_ai.<key>") -> (type or
-# allowed values, default). docs/architecture.md lists the same keys.
-SETTINGS_SPEC = {
-    "lookback_days": (int, 365),
-    "horizon_days": (int, 90),
-    "default_lead_time": (int, 7),
-    "safety_days": (float, 3.0),
-    "stock_policy": (("service", "days"), "service"),
-    "service_level_a": (float, 0.98),
-    "service_level_b": (float, 0.95),
-    "service_level_c": (float, 0.90),
-    "z_threshold": (float, 3.0),
-    "anomaly_mode": (("robust", "zscore"), "robust"),
-    "abc_mode": (("rank", "pareto"), "rank"),
-    "abc_a": (float, 0.2),
-    "abc_b": (float, 0.5),
-    "xyz_x": (float, 0.3),
-    "xyz_y": (float, 0.7),
-    "demand_source": (("sale", "stock_move"), "sale"),
-    "forecast_method": (tuple(code for code, _label in FORECAST_METHODS), "auto"),
-}
-SETTINGS_PREFIX = "erpconnect_ai."
-
 # "Run analysis now" runs in the HTTP request for catalogues up to this many active goods and hands
-# bigger ones to the cron worker (ir.config_parameter erpconnect_ai.inline_run_max_products;
-# 0 queues every manual run). bench/pipeline_bench.py: 1,000 products take about 30 s on 2 busy
-# cores, within Odoo's default request limits (limit_time_cpu 60 s, limit_time_real 120 s).
+# bigger ones to the cron worker (ir.config_parameter INLINE_RUN_PARAMETER, database-wide: it is
+# about the server's request limits; 0 queues every manual run). bench/pipeline_bench.py: 1,000
+# products take about 30 s on 2 busy cores, within Odoo's default request limits (limit_time_cpu
+# 60 s, limit_time_real 120 s).
 INLINE_RUN_MAX_PRODUCTS = 1000
+INLINE_RUN_PARAMETER = "erpconnect_ai.inline_run_max_products"
 QUEUE_CRON_XMLID = "erpconnect_ai.ir_cron_erpconnect_run_queued"
 
 # Runs older than this are removed by the autovacuum (the last successful one of each company
@@ -68,11 +32,13 @@ RUN_RETENTION_DAYS = 180
 
 
 class ErpconnectRun(models.Model):
-    """One analysis run of one company: the pipeline, the nightly cron, health and the lock.
+    """One analysis run of one company: the pipeline, the nightly cron, the queue and the lock.
 
-    A run extracts the company's data in bulk, then calls each result model's step
-    (``_run_step(run, inputs)``), which stages rows under the run; only when every step succeeded
-    does ``_publish()`` make them current. See docs/architecture.md, "Analysis pipeline".
+    A run extracts the company's data in bulk, then calls each step of ``PIPELINE`` (result
+    models, ``_run_step(run, inputs)``), which stages rows under the run; only when every step
+    succeeded does ``_publish()`` make them current. See docs/architecture.md, "Analysis
+    pipeline". Its health figures are in ``erpconnect_run_health.py``; its settings are the
+    company's (``res.company._erpconnect_settings()``).
     """
 
     _name = "erpconnect.run"
@@ -217,87 +183,6 @@ class ErpconnectRun(models.Model):
             },
         }
 
-    @api.model
-    def get_health(self):
-        """Monitoring figures of the analysis for the current company (``self.env.company``).
-
-        Readable by ERPConnect AI viewers; also served by the JSON route
-        ``/erpconnect_ai/health``. Dates are ISO strings, datetimes in UTC.
-
-        :return: dict::
-
-            {
-                "status": "ok" | "warning" | "error",
-                "problems": [str, ...],            # why the status is not "ok"
-                "company_id": int,
-                "cron": {"active": bool, "next_call": str | None, "last_call": str | None},
-                "running": bool,                   # a run of this company is in progress
-                "last_run": None | {"id", "status", "trigger", "started_at", "finished_at",
-                                    "duration_seconds", "products_processed", "products_failed",
-                                    "message"},
-                "last_successful_run": None | {"id", "finished_at", "as_of"},
-                "data": {"latest_sale_date": str | None, "days_since_latest_sale": int | None},
-                "model_store": {"directory": str | None,  # None unless an administrator asks
-                                "exists": bool, "file_count": int, "size_bytes": int},
-            }
-        :raise AccessError: the user cannot read analysis runs
-        """
-        self.check_access("read")
-        company = self.env.company
-        runs = self.search([("company_id", "=", company.id)], limit=1)
-        last_done = self.search([("company_id", "=", company.id), ("status", "=", "done")], limit=1)
-        running = bool(
-            self.search_count([("company_id", "=", company.id), ("status", "=", "running")])
-        )
-        cron = self.env.ref("erpconnect_ai.ir_cron_erpconnect_run_analysis", False)
-        cron = cron and cron.sudo()
-        latest_sale = self.env["erpconnect.data.source"].sudo()._get_latest_sale_date(company)
-        today = fields.Date.context_today(self)
-        store = self._model_store_state(company)
-        problems = []
-        status = "ok"
-        if not cron or not cron.active:
-            problems.append(self.env._("The nightly analysis is not scheduled (cron inactive)."))
-            status = "error"
-        if runs and runs.status == "failed":
-            problems.append(self.env._("The last run failed: %s", runs.message or ""))
-            status = "error"
-        if not last_done:
-            problems.append(self.env._("No analysis has completed yet."))
-            status = "error" if status == "error" else "warning"
-        elif last_done.finished_at < fields.Datetime.now() - timedelta(days=2):
-            problems.append(self.env._("The results are more than two days old."))
-            status = "error" if status == "error" else "warning"
-        if latest_sale is None or (today - latest_sale).days > 30:
-            problems.append(self.env._("No confirmed sale in the last 30 days."))
-            status = "error" if status == "error" else "warning"
-        return {
-            "status": status,
-            "problems": problems,
-            "company_id": company.id,
-            "cron": {
-                "active": bool(cron and cron.active),
-                "next_call": (cron and fields.Datetime.to_string(cron.nextcall)) or None,
-                "last_call": (cron and fields.Datetime.to_string(cron.lastcall)) or None,
-            },
-            "running": running,
-            "last_run": runs._health_summary() if runs else None,
-            "last_successful_run": (
-                last_done
-                and {
-                    "id": last_done.id,
-                    "finished_at": fields.Datetime.to_string(last_done.finished_at),
-                    "as_of": fields.Date.to_string(last_done.as_of) or None,
-                }
-            )
-            or None,
-            "data": {
-                "latest_sale_date": fields.Date.to_string(latest_sale) if latest_sale else None,
-                "days_since_latest_sale": (today - latest_sale).days if latest_sale else None,
-            },
-            "model_store": store,
-        }
-
     # ------------------------------------------------------------------------------------------
     # Cron
     # ------------------------------------------------------------------------------------------
@@ -389,11 +274,7 @@ class ErpconnectRun(models.Model):
     @api.model
     def _get_inline_max_products(self):
         """Largest catalogue (active goods) that "Run analysis now" analyses in the request."""
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(SETTINGS_PREFIX + "inline_run_max_products")
-        )
+        value = self.env["ir.config_parameter"].sudo().get_param(INLINE_RUN_PARAMETER)
         try:
             return max(0, int(value)) if value not in (None, False, "") else INLINE_RUN_MAX_PRODUCTS
         except ValueError:
@@ -455,45 +336,20 @@ class ErpconnectRun(models.Model):
                 }
             )
 
-    def _get_pipeline_steps(self):
-        """Steps after extraction, in order: ``(name, model, run, publish, discard)``.
+    #: The pipeline after the extraction, in order: result models (``erpconnect.result.mixin``),
+    #: each one step (``_run_step``) and its publish and discard hooks.
+    PIPELINE = (
+        "erpconnect.forecast",
+        "erpconnect.forecast.accuracy",
+        "erpconnect.segment.matrix",
+        "erpconnect.replenishment",
+        "erpconnect.policy.curve",
+        "erpconnect.anomaly",
+    )
 
-        ``run`` is called as ``env[model].<run>(run_record, inputs)``; ``publish`` and
-        ``discard`` as ``env[model].<publish>(run_record)``. A step whose model is not in the
-        registry, or lacks the method, is skipped.
-        """
-        return [
-            ("forecast", "erpconnect.forecast", "_run_step", "_publish_run", "_discard_run"),
-            (
-                "segments",
-                "product.product",
-                "_erpconnect_run_step",
-                "_erpconnect_publish_run",
-                "_erpconnect_discard_run",
-            ),
-            (
-                "segment_matrix",
-                "erpconnect.segment.matrix",
-                "_run_step",
-                "_publish_run",
-                "_discard_run",
-            ),
-            (
-                "replenishment",
-                "erpconnect.replenishment",
-                "_run_step",
-                "_publish_run",
-                "_discard_run",
-            ),
-            ("anomalies", "erpconnect.anomaly", "_run_step", "_publish_run", "_discard_run"),
-        ]
-
-    def _get_hook_model(self, model_name, method):
-        """``env[model_name]`` (superuser, run's company) if it implements ``method``, else None."""
-        if model_name not in self.env:
-            return None
-        model = self.env[model_name].sudo().with_company(self.company_id)
-        return model if callable(getattr(model, method, None)) else None
+    def _pipeline_steps(self):
+        """The step models of ``PIPELINE``, as superuser in the run's company."""
+        return [self.env[name].sudo().with_company(self.company_id) for name in self.PIPELINE]
 
     def _execute(self):
         """Run every step for this run's company, then publish; a failure marks the run failed."""
@@ -501,19 +357,21 @@ class ErpconnectRun(models.Model):
         start = time.perf_counter()
         clock = self._start_clock("extract")
         try:
-            settings = self._get_settings()
+            settings = self.company_id._erpconnect_settings()
+            errors = self.env["res.company"]._erpconnect_setting_errors(settings)
+            if errors:  # written around the checks (SQL): say what to fix
+                raise UserError(
+                    self.env._("The ERPConnect AI settings are not valid:\n%s", "\n".join(errors))
+                )
             self.settings_snapshot = json.dumps(settings, indent=1, sort_keys=True)
             inputs = self._extract_inputs(self.company_id, settings)
             self.write({"as_of": inputs.as_of, "products_total": len(inputs.product_ids)})
             self._record_step(clock, record_count=len(inputs.history))
             self._checkpoint()
             if not inputs.history.empty:
-                for name, model_name, method, _publish, _discard in self._get_pipeline_steps():
-                    model = self._get_hook_model(model_name, method)
-                    if model is None:
-                        continue
-                    clock = self._start_clock(name)
-                    count = self._call_step(model, method, inputs)
+                for step in self._pipeline_steps():
+                    clock = self._start_clock(step._erpconnect_step_name)
+                    count = self._call_step(step, inputs)
                     self._record_step(clock, record_count=count)
                     self._checkpoint()
             clock = self._start_clock("publish")
@@ -533,22 +391,27 @@ class ErpconnectRun(models.Model):
         )
         self._checkpoint()
 
-    def _call_step(self, model, method, inputs):
-        """Call one result model's step; returns the number of records it reports, else 0.
+    def _call_step(self, step, inputs):
+        """Call ``step._run_step``; returns the number of records it reports, else 0.
 
         A step is wrapped in a savepoint unless its model declares
         ``_erpconnect_step_commits = True`` (it then isolates its own batches and commits
         through ``run._checkpoint()``).
         """
-        if getattr(model, "_erpconnect_step_commits", False):
-            count = getattr(model, method)(self, inputs)
+        if step._erpconnect_step_commits:
+            count = step._run_step(self, inputs)
         else:
             with self.env.cr.savepoint():
-                count = getattr(model, method)(self, inputs)
+                count = step._run_step(self, inputs)
         return count if isinstance(count, int) and not isinstance(count, bool) else 0
 
     def _extract_inputs(self, company, settings):
-        """Step 1: the :class:`AnalysisInput` of ``company`` (bulk reads, no ORM objects)."""
+        """Step 1: the :class:`AnalysisInput` of ``company`` (bulk reads, no ORM objects).
+
+        The demand ledger's last days are rebuilt first (``_reconcile``: the stock-out days that
+        passed since the last run), then read.
+        """
+        self.env["erpconnect.demand.upkeep"]._reconcile(company)
         inputs = self.env["erpconnect.data.source"]._build_inputs(
             company,
             settings,
@@ -559,10 +422,8 @@ class ErpconnectRun(models.Model):
         return inputs
 
     def _get_as_of(self, company):
-        """Last complete day of data: yesterday in the company's time zone."""
-        tz = pytz.timezone(self.env["erpconnect.data.source"]._get_company_tz(company))
-        now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz)
-        return now.date() - timedelta(days=1)
+        """Last complete day of data: yesterday in the company's time zone (the ledger's day)."""
+        return self.env["erpconnect.demand.daily"]._local_today(company) - timedelta(days=1)
 
     def _get_analysis_warehouse(self, company):
         """Warehouse the analysis of ``company`` is restricted to (setting "Analysed warehouse"),
@@ -576,22 +437,17 @@ class ErpconnectRun(models.Model):
 
     def _publish(self):
         """Make the staged results of this run current (the caller wraps it in a savepoint)."""
-        self._call_result_hooks(3)
+        self.ensure_one()
+        for step in self._pipeline_steps():
+            step._publish_run(self)
         # The AI KPIs (accuracy, anomalies, trained models) read these results.
-        self.env["erpconnect.kpi"]._invalidate_kpi_cache(self.company_id.ids)
+        self.env["erpconnect.kpi.cache"]._invalidate(self.company_id.ids)
 
     def _discard_run(self):
         """Remove the rows this run staged in every result model."""
-        self._call_result_hooks(4)
-
-    def _call_result_hooks(self, position):
-        """Call hook ``position`` of ``_get_pipeline_steps()`` (3 publish, 4 discard) with this
-        run on every result model that implements it."""
         self.ensure_one()
-        for step in self._get_pipeline_steps():
-            model = self._get_hook_model(step[1], step[position])
-            if model is not None:
-                getattr(model, step[position])(self)
+        for step in self._pipeline_steps():
+            step._discard_run(self)
 
     def _fail(self, error, clock, start):
         """Mark the run failed after ``error`` in the step of ``clock``; drop its staged rows."""
@@ -696,144 +552,6 @@ class ErpconnectRun(models.Model):
                 "message": message,
             }
         )
-
-    def _health_summary(self):
-        self.ensure_one()
-        return {
-            "id": self.id,
-            "status": self.status,
-            "trigger": self.trigger,
-            "started_at": fields.Datetime.to_string(self.started_at),
-            "finished_at": fields.Datetime.to_string(self.finished_at) or None,
-            "duration_seconds": self.duration if self.finished_at else None,
-            "products_processed": self.products_processed,
-            "products_failed": self.products_failed,
-            "message": self.message or "",
-        }
-
-    def _model_store_state(self, company):
-        directory = self._get_model_dir(company)
-        file_count = size = 0
-        if os.path.isdir(directory):
-            for entry in os.scandir(directory):
-                if entry.is_file():
-                    file_count += 1
-                    size += entry.stat().st_size
-        is_admin = self.env.user.has_group("erpconnect_ai.group_erpconnect_admin")
-        return {
-            "directory": directory if is_admin else None,
-            "exists": os.path.isdir(directory),
-            "file_count": file_count,
-            "size_bytes": size,
-        }
-
-    # ------------------------------------------------------------------------------------------
-    # Settings
-    # ------------------------------------------------------------------------------------------
-    @api.model
-    def _get_settings(self):
-        """The pipeline settings, typed, from ``ir.config_parameter`` (missing keys: defaults).
-
-        :return: dict with the short keys of ``SETTINGS_SPEC``
-        :raise UserError: a stored value has the wrong type or fails ``_check_settings``
-        """
-        params = self.env["ir.config_parameter"].sudo()
-        settings = {}
-        errors = []
-        for key, (kind, default) in SETTINGS_SPEC.items():
-            raw = params.get_param(SETTINGS_PREFIX + key)
-            if raw in (None, False, ""):
-                settings[key] = default
-                continue
-            value = self._parse_setting(kind, raw)
-            if value is None:
-                errors.append(
-                    self.env._(
-                        "%(key)s: %(value)r is not a valid value.",
-                        key=SETTINGS_PREFIX + key,
-                        value=raw,
-                    )
-                )
-                settings[key] = default
-            else:
-                settings[key] = value
-        errors += self._check_settings(settings)
-        if errors:
-            raise UserError(
-                self.env._("The ERPConnect AI settings are not valid:\n%s", "\n".join(errors))
-            )
-        return settings
-
-    @api.model
-    def _parse_setting(self, kind, raw):
-        """``raw`` converted to ``kind`` (int, float or a tuple of allowed values), else None."""
-        if isinstance(kind, tuple):
-            return raw if raw in kind else None
-        try:
-            number = float(raw)
-        except (TypeError, ValueError):
-            return None
-        if kind is int:
-            return int(number) if number.is_integer() else None
-        return number
-
-    @api.model
-    def _check_settings(self, settings):
-        """Messages for every inconsistent value of ``settings`` (short keys); [] when valid."""
-        errors = []
-
-        def check(condition, message):
-            if not condition:
-                errors.append(message)
-
-        check(
-            7 <= settings["lookback_days"] <= 3650,
-            self.env._("The look-back must be between 7 and 3650 days."),
-        )
-        check(
-            1 <= settings["horizon_days"] <= 365,
-            self.env._("The forecast horizon must be between 1 and 365 days."),
-        )
-        check(
-            0 <= settings["default_lead_time"] <= 365,
-            self.env._("The default lead time must be between 0 and 365 days."),
-        )
-        check(
-            0 <= settings["safety_days"] <= 365,
-            self.env._("The safety days must be between 0 and 365."),
-        )
-        for key, label in (
-            ("service_level_a", "A"),
-            ("service_level_b", "B"),
-            ("service_level_c", "C"),
-        ):
-            check(
-                0.5 <= settings[key] < 1,
-                self.env._(
-                    "The service level of class %s must be at least 0.5 and below 1.", label
-                ),
-            )
-        check(
-            0 < settings["z_threshold"] <= 20,
-            self.env._("The anomaly z threshold must be above 0 and at most 20."),
-        )
-        check(
-            0 < settings["abc_a"] < settings["abc_b"] < 1,
-            self.env._("The ABC thresholds must satisfy 0 < A < B < 1."),
-        )
-        check(
-            0 < settings["xyz_x"] < settings["xyz_y"],
-            self.env._("The XYZ thresholds must satisfy 0 < X < Y."),
-        )
-        for key, (kind, _default) in SETTINGS_SPEC.items():
-            if isinstance(kind, tuple):
-                check(
-                    settings[key] in kind,
-                    self.env._(
-                        "%(key)s must be one of %(values)s.", key=key, values=", ".join(kind)
-                    ),
-                )
-        return errors
 
     # ------------------------------------------------------------------------------------------
     # Housekeeping

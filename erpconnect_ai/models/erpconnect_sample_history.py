@@ -311,6 +311,9 @@ class ErpconnectSampleHistory(models.AbstractModel):
         self.env.invalidate_all()
         self.env.flush_all()
         lap("write")
+        # The sales and moves were inserted in SQL: build the company's demand ledger from them.
+        self.env["erpconnect.demand.upkeep"].sudo()._rebuild(company)
+        lap("ledger")
         stats = {
             "products": len(products),
             "customers": len(customers),

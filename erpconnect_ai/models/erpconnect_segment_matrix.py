@@ -19,6 +19,7 @@ class ErpconnectSegmentMatrix(models.Model):
 
     _name = "erpconnect.segment.matrix"
     _inherit = ["erpconnect.result.mixin"]
+    _erpconnect_step_name = "segments"
     _description = "ERPConnect AI ABC/XYZ matrix cell"
     _order = "company_id, abc, xyz"
     _rec_name = "segment"
@@ -87,17 +88,9 @@ class ErpconnectSegmentMatrix(models.Model):
     def _run_step(self, run, inputs):
         """Segment the products of ``inputs`` (engine ``segment_abc_xyz`` over the look-back
         window, settings ``abc_mode``, ``abc_a``/``abc_b``, ``xyz_x``/``xyz_y``, weekly CV) and
-        stage the 9 cells of ``run`` with their products; sets ``inputs.segments``.
-
-        Called by both segment hooks of the pipeline (``product.product._erpconnect_run_step``
-        first): the second call for the same run and company stages nothing. Returns the number
-        of products segmented.
+        stage the 9 cells of ``run`` with their products; sets ``inputs.segments``. Returns the
+        number of products segmented. Publishing the run writes the products' segment fields.
         """
-        staged = self.with_context(active_test=False).search(
-            [("run_id", "=", run.id), ("company_id", "=", inputs.company_id)]
-        )
-        if staged:
-            return 0
         history = inputs.history
         if history is None or history.empty:
             return 0
@@ -128,6 +121,13 @@ class ErpconnectSegmentMatrix(models.Model):
             ]
         )
         return len(segments)
+
+    @api.model
+    def _publish_run(self, run):
+        """Make the run's cells current, and write its segments on the products."""
+        result = super()._publish_run(run)
+        self.env["product.product"]._erpconnect_publish_run(run)
+        return result
 
     @api.model
     def _segment(self, history, settings, as_of, lookback_days):

@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .arguments import check_days
 from .erpconnect_segment_matrix import (
     ABC_CLASSES,
     SEGMENTS,
@@ -22,7 +22,6 @@ SEGMENT_FIELDS = (
     "erpconnect_cv",
 )
 MIN_SEGMENTATION_DAYS = 7
-MAX_SEGMENTATION_DAYS = 3660
 
 
 class ProductProduct(models.Model):
@@ -89,6 +88,7 @@ class ProductProduct(models.Model):
     # ------------------------------------------------------------------ public API (JSON-RPC)
 
     @api.model
+    @api.readonly
     def get_segmentation(self, days=60):
         """ABC/XYZ segmentation of the current company's products over the last ``days`` days
         of sales, computed now with the configured modes and thresholds (the stored segment
@@ -102,31 +102,19 @@ class ProductProduct(models.Model):
             "recommendation"}] (9 cells, empty without sales)}``.
         :raises ValidationError: when ``days`` is not an integer in range.
         """
-        if (
-            isinstance(days, bool)
-            or not isinstance(days, int)
-            or not MIN_SEGMENTATION_DAYS <= days <= MAX_SEGMENTATION_DAYS
-        ):
-            raise ValidationError(
-                self.env._(
-                    "days must be an integer between %(min)s and %(max)s, got %(value)r.",
-                    min=MIN_SEGMENTATION_DAYS,
-                    max=MAX_SEGMENTATION_DAYS,
-                    value=days,
-                )
-            )
+        check_days(self.env, days, minimum=MIN_SEGMENTATION_DAYS)
         # Segments are Viewer data: the figures come from sales the Viewer may not read line by
         # line, so the extraction runs as superuser for the current company only.
         self.env["erpconnect.segment.matrix"].check_access("read")
         company = self.env.company
         Run = self.env["erpconnect.run"].sudo().with_company(company)
-        settings = Run._get_settings()
+        settings = company._erpconnect_settings()
         as_of = Run._get_as_of(company)
         history = (
-            self.env["erpconnect.data.source"]
+            self.env["erpconnect.demand.daily"]
             .sudo()
             .with_company(company)
-            ._get_demand_history(
+            ._history(
                 company,
                 as_of - timedelta(days=days - 1),
                 as_of,
@@ -173,15 +161,10 @@ class ProductProduct(models.Model):
     # ------------------------------------------------------------------ analysis pipeline
 
     @api.model
-    def _erpconnect_run_step(self, run, inputs):
-        """Segment step: see ``erpconnect.segment.matrix._run_step`` (the products' figures are
-        staged on the matrix cells). Returns the number of products segmented."""
-        return self.env["erpconnect.segment.matrix"]._run_step(run, inputs)
-
-    @api.model
     def _erpconnect_publish_run(self, run):
         """Write the segments ``run`` staged for its company (``run.company_id``) on the
-        products; products it did not segment lose their segment for that company."""
+        products; products it did not segment lose their segment for that company. Called when
+        the run's cells are published (``erpconnect.segment.matrix._publish_run``)."""
         company = run.company_id
         cells = (
             self.env["erpconnect.segment.matrix"]
@@ -198,11 +181,6 @@ class ProductProduct(models.Model):
                 columns["revenue"].append(revenue)
                 columns["cv"].append(cv)
         self._erpconnect_write_segments(company, columns)
-
-    @api.model
-    def _erpconnect_discard_run(self, run):
-        """Nothing to undo: products are written only when a run is published."""
-        return 0
 
     @api.model
     def _erpconnect_write_segments(self, company, columns):

@@ -15,6 +15,10 @@ from . import test_erpconnect_kpi
 from . import test_pipeline_faults
 from . import test_translations
 from . import test_analysis_warehouse
+from . import test_readonly_rpc
+from . import test_demand_ledger
+from . import test_purchase_facts
+from . import test_purchase_ordering
 from . import test_forecast_accuracy
 from . import test_forecast_adjustment
 from . import test_forecast_holidays

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 TODAY = date(2024, 7, 1)
 NOW = datetime(2024, 7, 1, 10, 0, 0)
@@ -67,11 +67,11 @@ class ErpconnectCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls._create_company("ERPConnect Test Company")
+        cls.company_b = cls._create_company("ERPConnect Test Company B")
         cls._set_settings(
             lookback_days=LOOKBACK_DAYS, horizon_days=90, forecast_method="moving_average"
         )
-        cls.company = cls._create_company("ERPConnect Test Company")
-        cls.company_b = cls._create_company("ERPConnect Test Company B")
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.company.id)], limit=1
         )
@@ -237,10 +237,16 @@ class ErpconnectCase(TransactionCase):
 
     @classmethod
     def _set_settings(cls, **values):
-        """Store ERPConnect AI settings (short keys) as ``ir.config_parameter``."""
-        params = cls.env["ir.config_parameter"].sudo()
-        for key, value in values.items():
-            params.set_param("erpconnect_ai.%s" % key, value)
+        """Store ERPConnect AI settings (short keys) on both test companies; the database-wide
+        ``inline_run_max_products`` as its ``ir.config_parameter``."""
+        if "inline_run_max_products" in values:
+            cls.env["ir.config_parameter"].sudo().set_param(
+                "erpconnect_ai.inline_run_max_products", values.pop("inline_run_max_products")
+            )
+        if values:
+            (cls.company | cls.company_b).write(
+                {"erpconnect_" + key: value for key, value in values.items()}
+            )
 
     # ------------------------------------------------------------------ running
 
@@ -262,3 +268,37 @@ class ErpconnectCase(TransactionCase):
         """The published forecasts of ``company`` (default: the test company)."""
         company = company or cls.company
         return cls.env["erpconnect.forecast"].search([("company_id", "=", company.id)])
+
+
+class SampleHistoryHttpCase(HttpCase):
+    """The current company with its sample history (demo data), a Manager (``manager``, groups
+    ``MANAGER_GROUPS``), a Viewer (``viewer``) and one finished analysis run (``analysis_run``)."""
+
+    MANAGER_GROUPS = "erpconnect_ai.group_erpconnect_manager"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        company = cls.env.company
+        sample = cls.env["erpconnect.sample.history"]
+        if company.id not in sample._get_loaded_company_ids():
+            sample._load_sample_history()
+        users = {"company_id": company.id, "company_ids": [company.id]}
+        cls.manager = new_test_user(
+            cls.env, "sample_history_manager", groups=cls.MANAGER_GROUPS, **users
+        )
+        cls.viewer = new_test_user(
+            cls.env,
+            "sample_history_viewer",
+            groups="erpconnect_ai.group_erpconnect_viewer",
+            **users,
+        )
+        cls.env["erpconnect.run"].with_user(cls.manager).action_run_analysis()
+        cls.analysis_run = cls.env["erpconnect.run"].search(
+            [("company_id", "=", company.id)], order="id desc", limit=1
+        )
+        if cls.analysis_run.status != "done":
+            raise AssertionError(
+                "The analysis of the sample history failed: %s" % cls.analysis_run.message
+            )

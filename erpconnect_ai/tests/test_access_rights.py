@@ -200,10 +200,8 @@ class TestAccessRights(ErpconnectCase):
         with self.assertRaises(AccessError):
             self.env["res.config.settings"].with_user(self.user_manager).create({})
         with self.assertRaises(AccessError):
-            self.env["ir.config_parameter"].with_user(self.user_manager).set_param(
-                "erpconnect_ai.safety_days", "10"
-            )
-        self.assertEqual(self.env["erpconnect.run"]._get_settings()["safety_days"], 3.0)
+            self.company.with_user(self.user_manager).write({"erpconnect_safety_days": 10})
+        self.assertEqual(self.company._erpconnect_settings()["safety_days"], 3.0)
 
     # ------------------------------------------------------------------ companies
 

@@ -1,41 +1,18 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
+
+from .common import SampleHistoryHttpCase
 
 DASHBOARD_URL = "/odoo/action-erpconnect_ai.erpconnect_dashboard_action"
 
 
 @tagged("post_install", "-at_install")
-class TestDashboardTour(HttpCase):
+class TestDashboardTour(SampleHistoryHttpCase):
     """Click through the dashboard in Chromium on the sample history after one analysis run."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        company = cls.env.company
-        sample = cls.env["erpconnect.sample.history"]
-        if company.id not in sample._get_loaded_company_ids():
-            sample._load_sample_history()
-        cls.manager = new_test_user(
-            cls.env,
-            "dashboard_tour_manager",
-            groups="erpconnect_ai.group_erpconnect_manager,stock.group_stock_manager,"
-            "purchase.group_purchase_user,sales_team.group_sale_salesman_all_leads",
-            company_id=company.id,
-            company_ids=[company.id],
-        )
-        cls.viewer = new_test_user(
-            cls.env,
-            "dashboard_tour_viewer",
-            groups="erpconnect_ai.group_erpconnect_viewer",
-            company_id=company.id,
-            company_ids=[company.id],
-        )
-        cls.env["erpconnect.run"].with_user(cls.manager).action_run_analysis()
-        run = cls.env["erpconnect.run"].search(
-            [("company_id", "=", company.id)], order="id desc", limit=1
-        )
-        if run.status != "done":
-            raise AssertionError("The analysis of the sample history failed: %s" % run.message)
+    MANAGER_GROUPS = (
+        "erpconnect_ai.group_erpconnect_manager,stock.group_stock_manager,"
+        "purchase.group_purchase_user,sales_team.group_sale_salesman_all_leads"
+    )
 
     def test_manager_tour(self):
         suggestions = self.env["erpconnect.replenishment"].search(

@@ -35,7 +35,7 @@ class TestErpconnectAnomaly(ErpconnectCase):
         # Manager); the manager of company B is not one of them.
         cls.managers = cls.user_manager | cls.user_admin
         cls.settings = dict(
-            cls.env["erpconnect.run"]._get_settings(), anomaly_mode="zscore", z_threshold=3.0
+            cls.company._erpconnect_settings(), anomaly_mode="zscore", z_threshold=3.0
         )
 
     def _inputs(self, last_day):

@@ -1,7 +1,8 @@
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -234,28 +235,95 @@ class TestErpconnectDashboard(TransactionCase):
 
     # ------------------------------------------------------------------ forecast chart
 
-    def test_forecast_chart_history(self):
-        chart = (
+    def _chart(self, product, history_days):
+        return (
             self.Dashboard.with_user(self.manager)
             .with_company(self.company)
-            .get_product_forecast_chart(self.p1.id, history_days=7)
+            .get_product_forecast_chart(product.id, history_days=history_days)
         )
+
+    def test_forecast_chart_history(self):
+        chart = self._chart(self.p1, 7)
         self.assertEqual(chart["product"]["id"], self.p1.id)
-        # 9 to 15 March; P1 sold 3 on the 13th and 1 on the 14th.
+        # No forecast: the history ends yesterday, 8 to 14 March; P1 sold 3 on the 13th and 1 on
+        # the 14th. Today, a partial day, is apart.
+        self.assertEqual(chart["as_of"], "2026-03-14")
         self.assertEqual(
             [(point["date"], point["qty"]) for point in chart["history"]],
             [
+                ("2026-03-08", 0.0),
                 ("2026-03-09", 0.0),
                 ("2026-03-10", 0.0),
                 ("2026-03-11", 0.0),
                 ("2026-03-12", 0.0),
                 ("2026-03-13", 3.0),
                 ("2026-03-14", 1.0),
-                ("2026-03-15", 0.0),
             ],
         )
-        if not chart["forecast"]:
-            self.assertTrue(chart["message"])
+        self.assertEqual(chart["today"], {"date": "2026-03-15", "qty": 0.0})
+        self.assertFalse(chart["forecast"])
+        self.assertTrue(chart["message"])
+
+    def test_forecast_chart_starts_the_day_after_the_history(self):
+        """With a forecast made on data up to 03-13, the history stops on 03-13 (the series the
+        forecast used) and the forecast runs from 03-14: no date appears twice, today's sale so
+        far (one of P2 on the 15th) is apart."""
+        run = (
+            self.env["erpconnect.run"]
+            .sudo()
+            .create({"company_id": self.company.id, "status": "done", "as_of": "2026-03-13"})
+        )
+        self.env["erpconnect.forecast"].sudo().create(
+            {
+                "company_id": self.company.id,
+                "run_id": run.id,
+                "product_id": self.p2.id,
+                "method": "moving_average",
+                "as_of": "2026-03-13",
+                "line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.p2.id,
+                            "company_id": self.company.id,
+                            "date": date(2026, 3, 14) + timedelta(days=offset),
+                            "qty": 1.0,
+                            "lower": 0.0,
+                            "upper": 2.0,
+                        }
+                    )
+                    for offset in range(90)
+                ],
+            }
+        )
+        order = (
+            self.env["sale.order"]
+            .with_company(self.company)
+            .create(
+                {
+                    "partner_id": self.env["res.partner"].create({"name": "Today's customer"}).id,
+                    "company_id": self.company.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.p2.id, "product_uom_qty": 1, "price_unit": 50.0}
+                        )
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        chart = self._chart(self.p2, 5)
+        self.assertTrue(chart["available"], chart["message"])
+        self.assertEqual(chart["as_of"], "2026-03-13")
+        # P2 sold 2 on 03-14: after the forecast's data, so not in its history
+        self.assertEqual(
+            [(point["date"], point["qty"]) for point in chart["history"]],
+            [(f"2026-03-{day:02d}", 0.0) for day in range(9, 14)],
+        )
+        self.assertEqual(chart["forecast"][0]["date"], "2026-03-14")
+        self.assertEqual(len(chart["forecast"]), 90)
+        dates = [point["date"] for point in chart["history"] + chart["forecast"]]
+        self.assertEqual(len(dates), len(set(dates)), "a date appears twice")
+        self.assertEqual(chart["today"], {"date": "2026-03-15", "qty": 1.0})
 
     def test_bad_arguments(self):
         dashboard = self.Dashboard.with_user(self.manager)
@@ -289,6 +357,16 @@ class TestErpconnectDashboardLayout(TransactionCase):
             cls.env, "layout_manager", groups="erpconnect_ai.group_erpconnect_manager"
         )
         cls.Layout = cls.env["erpconnect.dashboard.layout"]
+
+    def test_default_layouts_name_only_codes_that_exist(self):
+        codes = {entry["code"] for entry in self.env["erpconnect.kpi"].get_catalog()}
+        panels = {entry["name"] for entry in self.Layout._panel_catalog()}
+        for default in (VIEWER_DEFAULT, MANAGER_DEFAULT):
+            self.assertLessEqual(set(default["kpis"]), codes)
+            self.assertLessEqual(set(default["panels"]), panels)
+        # and the cards a Viewer gets by default are all shown
+        layout = self.Layout.with_user(self.viewer).get_layout()
+        self.assertEqual(layout["kpis"], VIEWER_DEFAULT["kpis"])
 
     def test_role_defaults_differ(self):
         viewer_layout = self.Layout.with_user(self.viewer).get_layout()

@@ -90,9 +90,9 @@ class TestErpconnectForecast(ErpconnectCase):
 
     def test_get_forecast_rejects_bad_arguments(self):
         Forecast = self.env["erpconnect.forecast"].with_user(self.user_viewer)
-        with self.assertRaisesRegex(ValidationError, "product_id must be a product id"):
+        with self.assertRaisesRegex(ValidationError, "product_id must be a record id"):
             Forecast.get_forecast("abc")
-        with self.assertRaisesRegex(ValidationError, "product_id must be a product id"):
+        with self.assertRaisesRegex(ValidationError, "product_id must be a record id"):
             Forecast.get_forecast(True)
         with self.assertRaisesRegex(ValidationError, "horizon_days must be a whole number from 1"):
             Forecast.get_forecast(self.steady.id, horizon_days=0)
@@ -131,7 +131,7 @@ class TestErpconnectForecast(ErpconnectCase):
         Run = self.env["erpconnect.run"].sudo().with_company(self.company)
         run = Run.create({"company_id": self.company.id})
         with freeze_time(NOW):
-            inputs = Run._extract_inputs(self.company, Run._get_settings())
+            inputs = Run._extract_inputs(self.company, self.company._erpconnect_settings())
         Forecast = self.env["erpconnect.forecast"].sudo()
         staged_count = Forecast._run_step(run, inputs)
         self.assertEqual(staged_count, 3)

@@ -43,7 +43,6 @@ on 03-02: A 95, B 50, C 30.
 """
 
 from datetime import date, datetime
-from types import SimpleNamespace
 from unittest.mock import patch
 
 import psycopg2
@@ -54,8 +53,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.erpconnect_ai import uninstall_hook
-from odoo.addons.erpconnect_ai.engine import kpi_formulas as formulas
-from odoo.addons.erpconnect_ai.models import erpconnect_kpi, erpconnect_kpi_snapshot
+from odoo.addons.erpconnect_ai.engine import kpi_catalog as catalog
+from odoo.addons.erpconnect_ai.models import (
+    erpconnect_kpi_cache,
+    erpconnect_kpi_data,
+    erpconnect_kpi_snapshot,
+)
 
 from .common import confirmed_receipt
 from .kpi_expected import EXPECTED_30_DAYS, SCANNED_THROUGH
@@ -151,7 +154,7 @@ class TestErpconnectKpi(TransactionCase):
 
     def setUp(self):
         super().setUp()
-        erpconnect_kpi._clear_cache(self.env.cr.dbname)
+        erpconnect_kpi_cache.clear_cache(self.env.cr.dbname)
 
     # ------------------------------------------------------------------ builders
     @classmethod
@@ -456,7 +459,7 @@ class TestErpconnectKpi(TransactionCase):
             for p in self.kpi().get_metric("dead_stock_value", 30, "day")["points"]
         ]
         self.assertEqual((days[0], days[-1], len(days)), ("04-01", "04-30", 30))
-        self.assertGreater(30 + 30, erpconnect_kpi.GROUPED_SEGMENTS_MAX)
+        self.assertGreater(30 + 30, erpconnect_kpi_data.GROUPED_SEGMENTS_MAX)
 
         def values(code):
             return [p["value"] for p in self.kpi().get_metric(code, 30, "day")["points"]]
@@ -472,10 +475,10 @@ class TestErpconnectKpi(TransactionCase):
 
     def test_uninstall_drops_the_generation_sequence(self):
         query = "SELECT to_regclass(%s) IS NOT NULL"
-        self.env.cr.execute(query, [erpconnect_kpi.GENERATION_SEQUENCE])
+        self.env.cr.execute(query, [erpconnect_kpi_cache.GENERATION_SEQUENCE])
         self.assertTrue(self.env.cr.fetchone()[0])
         uninstall_hook(self.env)
-        self.env.cr.execute(query, [erpconnect_kpi.GENERATION_SEQUENCE])
+        self.env.cr.execute(query, [erpconnect_kpi_cache.GENERATION_SEQUENCE])
         self.assertFalse(self.env.cr.fetchone()[0])
 
     def test_recorded_days(self):
@@ -512,7 +515,7 @@ class TestErpconnectKpi(TransactionCase):
             " AND date = '2025-04-20' AND code = 'dead_stock_value'",
             [self.company.id],
         )
-        erpconnect_kpi._clear_cache(self.env.cr.dbname)
+        erpconnect_kpi_cache.clear_cache(self.env.cr.dbname)
         points = self.kpi().get_metric("dead_stock_value", 30, "day")["points"]
         self.assertEqual(points[19]["date_from"], "2025-04-20")
         self.assertEqual(points[19]["value"], 12345.0)
@@ -522,7 +525,7 @@ class TestErpconnectKpi(TransactionCase):
         self.assertEqual([p["value"] for p in weekly], [0.0, 0.0, 12345.0, 300.0, 300.0])
         # get_metrics: the previous period ends on 03-31 (recorded), the current one today
         metrics = {e["code"]: e for e in self.kpi().get_metrics(days=30)}
-        for code in sorted(formulas.STOCK_PRODUCT_CODES):
+        for code in sorted(catalog.STOCK_PRODUCT_CODES):
             self.assertEqual(
                 (metrics[code]["value"], metrics[code]["previous"]), EXPECTED_30_DAYS[code], code
             )
@@ -619,7 +622,7 @@ class TestErpconnectKpi(TransactionCase):
                 self.assertTrue(points and all(p["value"] in (0, None) for p in points), code)
 
     def test_cache(self):
-        model_class = type(self.env["erpconnect.kpi"])
+        model_class = type(self.env["erpconnect.kpi.data"])
         compute = model_class._compute_values
         calls = []
 
@@ -627,10 +630,10 @@ class TestErpconnectKpi(TransactionCase):
             calls.append(args[1][-1])
             return compute(model, *args, **kwargs)
 
-        clock = SimpleNamespace(monotonic=lambda: 1000.0)
+        now = [1000.0]
         with (
             patch.object(model_class, "_compute_values", counting_compute),
-            patch.object(erpconnect_kpi, "time", clock),
+            patch.object(erpconnect_kpi_cache.CACHE, "_clock", lambda: now[0]),
         ):
             first = self.kpi().get_metrics(days=30)
             self.assertEqual(self.kpi(user=self.viewer).get_metrics(days=30), first)
@@ -657,12 +660,12 @@ class TestErpconnectKpi(TransactionCase):
             # Entries expire after CACHE_TTL seconds
             self.kpi().get_metrics(days=30)
             self.assertEqual(len(calls), 4)
-            clock.monotonic = lambda: 1000.0 + erpconnect_kpi.CACHE_TTL + 1
+            now[0] = 1000.0 + erpconnect_kpi_cache.CACHE_TTL + 1
             self.kpi().get_metrics(days=30)
             self.assertEqual(len(calls), 5)
 
             # And so does the hook the analysis run calls when it finishes
-            self.env["erpconnect.kpi"]._invalidate_kpi_cache()
+            self.env["erpconnect.kpi.cache"]._invalidate()
             self.kpi().get_metrics(days=30)
             self.assertEqual(len(calls), 6)
 
@@ -670,38 +673,38 @@ class TestErpconnectKpi(TransactionCase):
             # this process drops its entries too, for every company
             self.kpi(company=self.company_b).get_metrics(days=30)
             self.assertEqual(len(calls), 7)
-            generation = self.env["erpconnect.kpi"]._cache_generation()
-            self.env.cr.execute("SELECT nextval(%s)", [erpconnect_kpi.GENERATION_SEQUENCE])
-            self.assertEqual(self.env["erpconnect.kpi"]._cache_generation(), generation + 1)
+            generation = self.env["erpconnect.kpi.cache"]._generation()
+            self.env.cr.execute("SELECT nextval(%s)", [erpconnect_kpi_cache.GENERATION_SEQUENCE])
+            self.assertEqual(self.env["erpconnect.kpi.cache"]._generation(), generation + 1)
             self.kpi().get_metrics(days=30)
             self.kpi(company=self.company_b).get_metrics(days=30)
             self.assertEqual(len(calls), 9)
 
     def test_cache_generation_after_commit(self):
         """The invalidation advances the shared generation once, after the commit only."""
-        kpi = self.env["erpconnect.kpi"]
-        generation = kpi._cache_generation()
-        kpi._invalidate_kpi_cache([self.company.id])
-        kpi._invalidate_kpi_cache([self.company_b.id])
-        self.assertEqual(kpi._cache_generation(), generation, "nothing before the commit")
+        cache = self.env["erpconnect.kpi.cache"]
+        generation = cache._generation()
+        cache._invalidate([self.company.id])
+        cache._invalidate([self.company_b.id])
+        self.assertEqual(cache._generation(), generation, "nothing before the commit")
         callbacks = [
             func
             for func in self.env.cr.postcommit._funcs
-            if func.__qualname__.startswith("ErpconnectKpi._invalidate_kpi_cache")
+            if func.__qualname__.startswith("ErpconnectKpiCache._invalidate")
         ]
         self.assertEqual(len(callbacks), 1, "one callback per transaction")
         self.env.cr.postcommit._funcs.remove(callbacks[0])
         callbacks[0]()  # as the commit does
-        self.assertEqual(kpi._cache_generation(), generation + 1)
+        self.assertEqual(cache._generation(), generation + 1)
         # The database refusing the connection then is logged, never raised: the commit is done
         refused = psycopg2.OperationalError("too many connections")
         with (
-            patch.object(erpconnect_kpi.sql_db, "db_connect", side_effect=refused),
-            self.assertLogs(erpconnect_kpi.__name__, "WARNING") as logs,
+            patch.object(erpconnect_kpi_cache.sql_db, "db_connect", side_effect=refused),
+            self.assertLogs(erpconnect_kpi_cache.__name__, "WARNING") as logs,
         ):
             callbacks[0]()
         self.assertIn("KPI cache generation not advanced", logs.output[0])
-        self.assertEqual(kpi._cache_generation(), generation + 1)
+        self.assertEqual(cache._generation(), generation + 1)
 
     def test_access(self):
         # A Viewer without any Sales or Inventory right reads the company figures

@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -21,7 +21,7 @@ class TestErpconnectExtraction(ErpconnectCase):
 
     def _inputs(self, **settings):
         Run = self.env["erpconnect.run"].sudo().with_company(self.company)
-        values = dict(Run._get_settings(), **settings)
+        values = dict(self.company._erpconnect_settings(), **settings)
         with freeze_time(NOW):
             return Run._extract_inputs(self.company, values)
 
@@ -146,9 +146,20 @@ class TestErpconnectRun(ErpconnectCase):
         self.assertLessEqual(NOW, run.started_at)
         self.assertLessEqual(run.started_at, run.finished_at)
         self.assertGreater(run.duration, 0.0)
-        names = run.step_ids.mapped("name")
-        self.assertEqual(names[:2], ["extract", "forecast"])
-        self.assertEqual(names[-1], "publish")
+        # Each step of the pipeline once, in order.
+        self.assertEqual(
+            run.step_ids.mapped("name"),
+            [
+                "extract",
+                "forecast",
+                "accuracy",
+                "segments",
+                "replenishment",
+                "policy_curve",
+                "anomalies",
+                "publish",
+            ],
+        )
         self.assertEqual(set(run.step_ids.mapped("status")), {"done"})
         # extract: 63 + 9 + 2 history rows; forecast: 3 products.
         self.assertEqual(run.step_ids[0].record_count, 74)
@@ -158,8 +169,8 @@ class TestErpconnectRun(ErpconnectCase):
         self.assertEqual(run.forecast_count, 3)
 
     def test_finished_run_empties_the_company_kpi_cache(self):
-        kpi_class = type(self.env["erpconnect.kpi"])
-        with patch.object(kpi_class, "_invalidate_kpi_cache", autospec=True) as invalidate:
+        cache_class = type(self.env["erpconnect.kpi.cache"])
+        with patch.object(cache_class, "_invalidate", autospec=True) as invalidate:
             run = self.run_analysis()
         self.assertEqual(run.status, "done", run.message)
         self.assertEqual(invalidate.call_count, 1)
@@ -183,6 +194,7 @@ class TestErpconnectRun(ErpconnectCase):
 
     def test_empty_company_explained(self):
         company = self._create_company("ERPConnect Empty Company")
+        company.erpconnect_lookback_days = LOOKBACK_DAYS
         self.user_manager.company_ids |= company
         run = self.run_analysis(company=company)
         self.assertEqual(run.status, "done")
@@ -300,7 +312,13 @@ class TestErpconnectRun(ErpconnectCase):
 
     @mute_logger(RUN_LOGGER)
     def test_invalid_settings_fail_the_run_with_their_message(self):
-        self._set_settings(lookback_days=-5)
+        with self.assertRaisesRegex(ValidationError, "look-back must be between 7 and 3650"):
+            self._set_settings(lookback_days=-5)
+        # A value written around the checks (SQL) fails the run, with the checks' message.
+        self.env.cr.execute(
+            "UPDATE res_company SET erpconnect_lookback_days = -5 WHERE id = %s", [self.company.id]
+        )
+        self.company.invalidate_recordset(["erpconnect_lookback_days"])
         run = self.run_analysis()
         self.assertEqual(run.status, "failed")
         self.assertIn("look-back must be between 7 and 3650", run.message)

@@ -39,7 +39,7 @@ class TestProductSegmentation(ErpconnectCase):
             [{"name": "Prodseg P%d" % number} for number in range(1, 6)]
         )
         cls.p1, cls.p2, cls.p3, cls.p4, cls.p5 = cls.products
-        cls.settings = dict(cls.env["erpconnect.run"]._get_settings(), lookback_days=7 * WEEKS)
+        cls.settings = dict(cls.company._erpconnect_settings(), lookback_days=7 * WEEKS)
         # Revenue of common.py's products over its window, which starts on a Monday and spans
         # whole weeks: one weekly sale a week, the steady one every day, 1 + 2 dozens.
         cls.weekly_revenue = LOOKBACK_DAYS // 7 * WEEKLY_QTY * WEEKLY_PRICE
@@ -55,10 +55,9 @@ class TestProductSegmentation(ErpconnectCase):
             history=weekly_history(weekly),
         )
         run = self.env["erpconnect.run"].create({"company_id": company.id})
-        Product = self.env["product.product"].sudo().with_company(company)
-        Product._erpconnect_run_step(run, inputs)
-        Product._erpconnect_publish_run(run)
-        self.env["erpconnect.segment.matrix"].sudo()._publish_run(run)
+        Matrix = self.env["erpconnect.segment.matrix"].sudo().with_company(company)
+        Matrix._run_step(run, inputs)
+        Matrix._publish_run(run)
 
     def _publish_both(self):
         steady = [10, 10, 10, 10]

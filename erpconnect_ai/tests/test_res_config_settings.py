@@ -1,5 +1,9 @@
-from odoo.exceptions import AccessError, UserError, ValidationError
+import importlib.util
+from pathlib import Path
+
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from .common import ErpconnectCase
 
@@ -26,9 +30,10 @@ class TestErpconnectSettings(ErpconnectCase):
             abc_b=0.4,
             service_level_a=0.99,
         )
-        params = self.env["ir.config_parameter"].sudo()
-        self.assertEqual(params.get_param("erpconnect_ai.lookback_days"), "120")
-        settings = self.env["erpconnect.run"]._get_settings()
+        # The settings are the admin's current company's: company B keeps its own.
+        self.assertEqual(self.company.erpconnect_lookback_days, 120)
+        self.assertEqual(self.company_b._erpconnect_settings()["lookback_days"], 63)
+        settings = self.company._erpconnect_settings()
         self.assertEqual(settings["lookback_days"], 120)
         self.assertEqual(settings["horizon_days"], 60)
         self.assertEqual(settings["forecast_method"], "ets")
@@ -56,25 +61,49 @@ class TestErpconnectSettings(ErpconnectCase):
             ({"safety_days": -1.0}, "safety days must be between 0 and 365"),
         ]
         for values, message in cases:
-            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, message):
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, message),
+                self.env.cr.savepoint(),  # as the request would be rolled back
+            ):
                 self._save(self.user_admin, **values)
-        self.assertEqual(self.env["erpconnect.run"]._get_settings()["lookback_days"], 63)
+        self.assertEqual(self.company._erpconnect_settings()["lookback_days"], 63)
 
     def test_manager_cannot_change_settings(self):
         with self.assertRaises(AccessError):
             self._save(self.user_manager, lookback_days=30)
-        self.assertEqual(self.env["erpconnect.run"]._get_settings()["lookback_days"], 63)
+        self.assertEqual(self.company._erpconnect_settings()["lookback_days"], 63)
 
-    def test_defaults_and_corrupt_values(self):
-        params = self.env["ir.config_parameter"].sudo()
-        params.search([("key", "=like", "erpconnect_ai.%")]).unlink()
-        settings = self.env["erpconnect.run"]._get_settings()
+    def test_defaults_of_a_new_company(self):
+        settings = self.env["res.company"].create({"name": "Fresh Co"})._erpconnect_settings()
         self.assertEqual(settings["lookback_days"], 365)
         self.assertEqual(settings["horizon_days"], 90)
-        self.assertEqual(settings["stock_policy"], "service")
+        self.assertEqual(settings["stock_policy"], "forecast")
         self.assertEqual(settings["forecast_method"], "auto")
-        params.set_param("erpconnect_ai.horizon_days", "ninety")
-        params.set_param("erpconnect_ai.demand_source", "invoices")
-        with self.assertRaisesRegex(UserError, "erpconnect_ai.horizon_days: 'ninety'") as caught:
-            self.env["erpconnect.run"]._get_settings()
-        self.assertIn("erpconnect_ai.demand_source: 'invoices'", str(caught.exception))
+        self.assertEqual(settings["service_level_c"], 0.9)
+        self.assertEqual(len(settings), 17)
+
+    def test_migration_moves_the_database_parameters_to_every_company(self):
+        spec = importlib.util.spec_from_file_location(
+            "erpconnect_ai_migration",
+            Path(__file__).parent.parent / "migrations" / "18.0.1.3.0" / "post-migrate.py",
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("erpconnect_ai.lookback_days", "180")
+        params.set_param("erpconnect_ai.stock_policy", "days")
+        params.set_param("erpconnect_ai.horizon_days", "ninety")  # not a number: default kept
+        params.set_param("erpconnect_ai.demand_source", "invoices")  # not a choice: idem
+        params.set_param("erpconnect_ai.inline_run_max_products", "50")  # not a setting
+        with mute_logger(migration.__name__):
+            migration.move_settings(self.env)
+        for company in (self.company, self.company_b):
+            settings = company._erpconnect_settings()
+            self.assertEqual(settings["lookback_days"], 180)
+            self.assertEqual(settings["stock_policy"], "days")
+            self.assertEqual(settings["horizon_days"], 90)
+            self.assertEqual(settings["demand_source"], "sale")
+        self.assertFalse(params.get_param("erpconnect_ai.lookback_days"))
+        self.assertFalse(params.get_param("erpconnect_ai.horizon_days"))
+        self.assertEqual(params.get_param("erpconnect_ai.inline_run_max_products"), "50")

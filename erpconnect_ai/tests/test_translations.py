@@ -19,6 +19,12 @@ class TestFrenchTranslations(TransactionCase):
         menu = self.env_fr.ref("erpconnect_ai.erpconnect_replenishment_menu")
         self.assertEqual(menu.name, "Réapprovisionnement")
 
+    def test_demand_history_and_company_settings_are_french(self):
+        menu = self.env_fr.ref("erpconnect_ai.erpconnect_demand_daily_menu")
+        self.assertEqual(menu.name, "Historique de la demande")
+        fields = self.env_fr["res.company"].fields_get(["erpconnect_lookback_days"])
+        self.assertEqual(fields["erpconnect_lookback_days"]["string"], "Historique (jours)")
+
     def test_kpi_catalogue_is_french(self):
         catalog = {entry["code"]: entry for entry in self.env_fr["erpconnect.kpi"].get_catalog()}
         self.assertEqual(catalog["out_of_stock_count"]["name"], "En rupture")

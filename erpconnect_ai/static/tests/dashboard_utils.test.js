@@ -117,6 +117,30 @@ describe("erpconnect_ai dashboard utils", () => {
         expect(high.data).toEqual([null, 6, 8, 9]);
         expect(high.fill).toBe("-1");
         expect(history.borderColor).not.toBe(forecast.borderColor);
+        expect(data.datasets.length).toBe(4);
+    });
+
+    test("forecastChartData shows today's partial sales apart", () => {
+        const chart = {
+            history: [{ date: "2026-03-14", qty: 4 }],
+            forecast: [
+                { date: "2026-03-15", qty: 5, lower: 2, upper: 8 },
+                { date: "2026-03-16", qty: 5, lower: 1, upper: 9 },
+            ],
+            today: { date: "2026-03-15", qty: 2 },
+        };
+        const data = forecastChartData(chart);
+        // no date twice: today is the forecast's first day, its sales a point of their own
+        expect(data.labels).toEqual(["2026-03-14", "2026-03-15", "2026-03-16"]);
+        const [, , history, , today] = data.datasets;
+        expect(history.data).toEqual([4, null, null]);
+        expect(today.data).toEqual([null, 2, null]);
+        expect(today.showLine).toBe(false);
+        // without a forecast, today comes after the history
+        const alone = forecastChartData({ history: chart.history, forecast: [], today: chart.today });
+        expect(alone.labels).toEqual(["2026-03-14", "2026-03-15"]);
+        expect(alone.datasets[2].data).toEqual([4, null]);
+        expect(alone.datasets[4].data).toEqual([null, 2]);
     });
 
     test("salesTrendChartData and metricHistoryPoints", () => {

@@ -18,6 +18,7 @@ export const COLORS = {
     history: "#1f77b4",
     forecast: "#ff7f0e",
     band: "rgba(255, 127, 14, 0.18)",
+    partial: "#7f7f7f",
     qty: "#1f77b4",
     revenue: "#2ca02c",
 };
@@ -290,13 +291,19 @@ export class LayoutDraft {
 
 /**
  * Chart.js data of the forecast chart: history (blue), forecast (orange) and its 95 % band.
- * The band is two datasets, the upper one filled down to the lower one.
+ * The band is two datasets, the upper one filled down to the lower one. The history ends on the
+ * forecast's last day of data and the forecast starts the next day: each date is one label.
+ * Today's sales so far (``chart.today``, a partial day) are a separate grey point, never a history
+ * point; its date is added after the others when no forecast covers it.
  *
- * @param {{history: Array<{date, qty}>, forecast: Array<{date, qty, lower, upper}>}} chart
+ * @param {{history: Array<{date, qty}>, forecast: Array<{date, qty, lower, upper}>,
+ *          today?: {date, qty}}} chart
  * @returns {{labels: string[], datasets: Object[]}}
  */
 export function forecastChartData(chart) {
     const labels = [...chart.history.map((p) => p.date), ...chart.forecast.map((p) => p.date)];
+    const today = chart.today && !labels.includes(chart.today.date) ? [chart.today.date] : [];
+    labels.push(...today);
     const pad = (count) => new Array(count).fill(null);
     const nHistory = chart.history.length;
     const nForecast = chart.forecast.length;
@@ -326,7 +333,7 @@ export function forecastChartData(chart) {
             },
             {
                 label: _t("History"),
-                data: [...chart.history.map((p) => p.qty), ...pad(nForecast)],
+                data: [...chart.history.map((p) => p.qty), ...pad(labels.length - nHistory)],
                 borderColor: COLORS.history,
                 backgroundColor: COLORS.history,
                 pointRadius: 0,
@@ -344,6 +351,21 @@ export function forecastChartData(chart) {
                 fill: false,
                 order: 0,
             },
+            ...(chart.today
+                ? [
+                      {
+                          label: _t("Today so far"),
+                          data: labels.map((label) =>
+                              label === chart.today.date ? chart.today.qty : null
+                          ),
+                          borderColor: COLORS.partial,
+                          backgroundColor: COLORS.partial,
+                          pointRadius: 4,
+                          showLine: false,
+                          order: -1,
+                      },
+                  ]
+                : []),
         ],
     };
 }
