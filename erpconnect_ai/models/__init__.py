@@ -13,6 +13,7 @@ from . import erpconnect_run
 from . import erpconnect_run_health
 from . import erpconnect_run_step
 from . import erpconnect_forecast
+from . import erpconnect_forecast_step
 from . import erpconnect_forecast_line
 from . import erpconnect_forecast_adjustment
 from . import erpconnect_forecast_snapshot

@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -35,7 +35,7 @@ class TestForecastAdjustment(ErpconnectCase):
                 "note": "Summer promotion",
             }
         )
-        cls.run = cls.run_analysis()
+        cls.analysis_run = cls.run_analysis()
 
     def steady_forecast(self):
         return self.current_forecasts().filtered(lambda f: f.product_id == self.steady)
@@ -64,6 +64,32 @@ class TestForecastAdjustment(ErpconnectCase):
         self.assertEqual(self.adjustment.factor, 2.0)
         # A Viewer reads the adjustment and the forecast's explanation of it.
         self.assertEqual(self.adjustment.with_user(self.user_viewer).reason, "promotion")
+
+    @mute_logger("odoo.addons.base.models.ir_rule")
+    def test_another_company_neither_sees_nor_adjusts(self):
+        """Record rules: the Manager of company B sees no adjustment, no scored week and no
+        snapshot of company A, and cannot adjust company A's product (not even by its id)."""
+        as_b = self.env(user=self.user_b, context={"allowed_company_ids": [self.company_b.id]})
+        for model in (
+            "erpconnect.forecast.adjustment",
+            "erpconnect.forecast.accuracy",
+        ):
+            self.assertFalse(as_b[model].search([("company_id", "=", self.company.id)]), model)
+        self.assertFalse(as_b["erpconnect.forecast.adjustment"].search([]))
+        values = {
+            "product_id": self.steady.id,
+            "date_from": date(2024, 7, 20),
+            "date_to": date(2024, 7, 21),
+            "factor": 3.0,
+            "reason": "promotion",
+        }
+        # In company B: A's product is another company's (check_company); in company A: the
+        # record rule refuses it.
+        with self.assertRaises(UserError):
+            as_b["erpconnect.forecast.adjustment"].create(values)
+        with self.assertRaises(AccessError):
+            as_b["erpconnect.forecast.adjustment"].create(dict(values, company_id=self.company.id))
+        self.assertEqual(self.Adjustment.search_count([("product_id", "=", self.steady.id)]), 1)
 
     def test_manager_adjusts_and_the_forecast_follows_at_once(self):
         as_manager = self.Adjustment.with_user(self.user_manager)
@@ -107,7 +133,7 @@ class TestForecastAdjustment(ErpconnectCase):
 
     def test_statistical_and_adjusted_side_by_side(self):
         forecast = self.steady_forecast()
-        self.assertEqual(forecast.run_id, self.run)
+        self.assertEqual(forecast.run_id, self.analysis_run)
         # Statistical: 4 a day. Adjusted: 8 a day on the 10 promotion days.
         self.assertEqual((forecast.qty_7d, forecast.adjusted_qty_7d), (28, 56))
         # 30 days: 10 x 8 + 20 x 4 = 160 instead of 120.

@@ -65,10 +65,10 @@ class TestForecastHolidays(ErpconnectCase):
             company_ids=[cls.shop.id],
             tz="UTC",
         )
-        cls.run = cls.run_analysis(user=cls.shop_manager, company=cls.shop)
+        cls.analysis_run = cls.run_analysis(user=cls.shop_manager, company=cls.shop)
 
     def test_the_next_holiday_follows_the_learnt_effect(self):
-        self.assertEqual(self.run.status, "done")
+        self.assertEqual(self.analysis_run.status, "done")
         forecasts = {f.product_id: f for f in self.current_forecasts(company=self.shop)}
         for product, normal in ((self.bread, 4.0), (self.cake, 8.0)):
             with self.subTest(product=product.name):

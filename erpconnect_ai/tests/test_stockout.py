@@ -35,7 +35,7 @@ class TestStockout(ErpconnectCase):
         )
         cls._move_done(cls.runner, 60.0, FIRST_DAY, incoming=True)
         cls._move_done(cls.runner, 60.0, LAST_SALE, incoming=False)
-        cls.run = cls.run_analysis()
+        cls.analysis_run = cls.run_analysis()
 
     @classmethod
     def _move_done(cls, product, qty, day, incoming):
