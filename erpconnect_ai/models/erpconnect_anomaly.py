@@ -262,7 +262,8 @@ class ErpconnectAnomaly(models.Model):
     def _run_step(self, run, inputs):
         """Stage the anomalies ``run`` finds in ``inputs.history`` over the last SCAN_DAYS days
         up to ``inputs.as_of`` (inactive until published), and mark the current unhandled
-        anomalies of those days that it no longer finds. Returns the number staged."""
+        anomalies of those days that it no longer finds. Stock-outs that lost no expected demand
+        are left out. Returns the number staged."""
         settings = inputs.settings
         z_threshold = settings["z_threshold"]
         as_of = inputs.as_of
@@ -278,6 +279,9 @@ class ErpconnectAnomaly(models.Model):
                 scan_days=SCAN_DAYS,
                 unavailable=inputs.unavailable,
             )
+            # A stock-out on days its product was not expected to sell (e.g. between the
+            # Mondays of a weekly product) lost nothing: not an alert.
+            found = found[(found["kind"] != "STOCKOUT") | (found["lost_units"] > 0)]
         lost_value = self._lost_values(inputs, found)
         vals_list = [
             {

@@ -43,7 +43,8 @@ class ErpconnectForecastStep(models.Model):
         Products go to the engine in batches of ``_erpconnect_batch_size``, each in a savepoint;
         a failing batch is retried product by product and a failing product is logged, counted
         in ``run.products_failed`` and skipped. The run commits after each batch.
-        Sets ``inputs.forecast_summary``; returns the number of staged forecasts.
+        Sets ``inputs.forecast_summary`` (the adjusted summaries); returns the number of staged
+        forecasts.
 
         :raise UserError: the forecast failed for every product
         """
@@ -133,11 +134,13 @@ class ErpconnectForecastStep(models.Model):
     def _forecast_batch(self, run, inputs, product_ids, adjustments):
         """Run the engine on ``product_ids`` and stage its forecasts with their adjusted figures
         (``adjustments``: the company's, ``engine.adjustments.ADJUSTMENT_COLUMNS``); returns the
-        statistical summary.
+        adjusted summary.
 
-        The adjusted forecast (``engine.adjust_forecast``: points, totals and the quantiles of
-        ``total_quantile``) is what suggestions must order for: it is the ``planned`` result
-        below (the statistical one where nothing is adjusted)."""
+        The adjusted forecast (``engine.adjust_forecast``: points, totals, ``daily_demand``,
+        ``sigma_daily`` and the quantiles of ``total_quantile``) is what suggestions order for,
+        whatever the stock policy: it is the ``planned`` result below (the statistical one
+        where nothing is adjusted), handed to ``plan_orders`` and, as the summary returned, to
+        the classic policies (``inputs.forecast_summary``)."""
         settings = inputs.settings
         ModelFile = self.env["erpconnect.model.file"]
         model_dir = ModelFile._model_directory(inputs.company_id, inputs.model_dir, product_ids)
@@ -162,7 +165,7 @@ class ErpconnectForecastStep(models.Model):
         inputs.forecast_results.append(planned._replace(lines=planned.lines.iloc[0:0]))
         summary = result.summary
         if summary.empty:
-            return summary
+            return planned.summary
         trained_at = fields.Datetime.now()
         forecasts = self.create(
             [
@@ -173,7 +176,7 @@ class ErpconnectForecastStep(models.Model):
             ]
         )
         self._insert_lines(forecasts, result.lines, qty_adjusted)
-        return summary
+        return planned.summary
 
     def _prepare_forecast_values(self, run, inputs, row, trained_at, adjusted_row):
         """Values of the staged ``erpconnect.forecast`` of one engine summary row (and of the

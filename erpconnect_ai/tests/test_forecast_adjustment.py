@@ -171,6 +171,16 @@ class TestForecastAdjustment(ErpconnectCase):
         self.assertEqual(suggestion.lead_time_days, 5)
         self.assertAlmostEqual(suggestion.reorder_point, 40.0)
 
+    def test_the_days_policy_follows_the_adjusted_forecast_too(self):
+        self.company.erpconnect_stock_policy = "days"
+        self.run_analysis()
+        suggestion = self.env["erpconnect.replenishment"].search(
+            [("company_id", "=", self.company.id), ("product_id", "=", self.steady.id)]
+        )
+        # The daily demand of the classic policies is the first week's: statistical 4 a day,
+        # adjusted 4 + (56 − 28) / 7 = 8 a day (the 7 days are all in the promotion).
+        self.assertAlmostEqual(suggestion.avg_daily_demand, 8.0)
+
     def test_value_added_once_the_days_have_passed(self):
         self._create_sale_orders(
             [
