@@ -193,7 +193,18 @@ class TestForecastLineMigration(TransactionCase):
         )
         self.assertEqual(
             [name for (name,) in cr.fetchall()],
-            ["company_id", "date", "forecast_id", "id", "lower", "product_id", "qty", "upper"],
+            [
+                "company_id",
+                "date",
+                "forecast_id",
+                "id",
+                "is_adjusted",
+                "lower",
+                "product_id",
+                "qty",
+                "qty_adjusted",
+                "upper",
+            ],
         )
         cr.execute(
             "SELECT COUNT(*) FROM pg_constraint"
