@@ -354,12 +354,13 @@ def shape_catalogue(shape, size, seed):
 def bench_shapes(args):
     """Weekly plan replay and classic comparison of one catalogue per demand shape."""
     failures = []
+    seed = args.seeds[0] if args.seeds else 1
     for shape in SHAPES:
-        products, history = shape_catalogue(shape, args.shape_products, args.seeds[0])
+        products, history = shape_catalogue(shape, args.shape_products, seed)
         items = catalogue_items(history, products)
         shape_args = argparse.Namespace(**{**vars(args), "no_daily": True})
         found, _weekly, _seconds = bench_catalogue(
-            "shape %s, seed %d" % (shape, args.seeds[0]), history, items, shape_args, True
+            "shape %s, seed %d" % (shape, seed), history, items, shape_args, True
         )
         failures += ["shape %s %s" % (shape, text) for text in found]
     return failures
@@ -469,10 +470,12 @@ def bench_ledger(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--products", type=int, default=1000)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument("--no-real", action="store_true", help="skip the SID real data")
     parser.add_argument("--no-daily", action="store_true", help="skip the daily reviews")
-    parser.add_argument("--shapes", action="store_true", help="one catalogue per demand shape")
+    parser.add_argument(
+        "--shapes", action="store_true", help="one catalogue per demand shape (the first seed)"
+    )
     parser.add_argument("--shape-products", type=int, default=300)
     parser.add_argument("--ledger-db", help="an Odoo database with the demand ledger (read-only)")
     parser.add_argument("--db-host", default="127.0.0.1")
