@@ -5,20 +5,19 @@ import pandas as pd
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tools import SQL, float_is_zero
 
 from .. import engine
 from .analysis_input import daily_error_sigma
+from .arguments import check_limit
 
 URGENCIES = [("ORDER_NOW", "Order now"), ("WATCH", "Watch"), ("OK", "OK")]
 # Sort key of the urgencies: the list shows what must be ordered first.
 URGENCY_RANK = {"ORDER_NOW": 0, "WATCH": 1, "OK": 2}
 # Days of coverage stored for a product without demand (its stock never runs out).
 NO_DEMAND_COVERAGE_DAYS = 9999.0
-# Upper bound of get_suggestions(limit=...): one JSON-RPC answer, not a bulk export.
-MAX_SUGGESTIONS = 5000
 
 
 class ErpconnectReplenishment(models.Model):
@@ -401,7 +400,7 @@ class ErpconnectReplenishment(models.Model):
     def get_suggestions(self, limit=200):
         """Open reorder suggestions of the current results, most urgent first.
 
-        :param int limit: at most this many suggestions (1 to 5000, default 200).
+        :param int limit: at most this many suggestions (1 to 1000, default 200).
         :returns: list of dicts, ordered ORDER_NOW, WATCH, OK, then by days of coverage::
 
             {"id", "product_id", "product_name", "default_code", "company_id", "warehouse_id",
@@ -414,20 +413,9 @@ class ErpconnectReplenishment(models.Model):
             ``new`` are listed (applied and dismissed ones are decided). Stock counted as ordered
             is ``incoming`` (receipts) plus ``in_draft_rfqs`` (RFQs not confirmed yet);
             ``days_of_coverage`` is 9999 for a product without demand.
-        :raises ValidationError: when ``limit`` is not an integer between 1 and 5000.
+        :raises ValidationError: when ``limit`` is not an integer between 1 and 1000.
         """
-        if (
-            isinstance(limit, bool)
-            or not isinstance(limit, int)
-            or not 0 < limit <= MAX_SUGGESTIONS
-        ):
-            raise ValidationError(
-                self.env._(
-                    "limit must be an integer between 1 and %(max)s, got %(value)r.",
-                    max=MAX_SUGGESTIONS,
-                    value=limit,
-                )
-            )
+        check_limit(self.env, limit)
         suggestions = self.search(
             [("state", "=", "new"), ("company_id", "in", self.env.companies.ids)], limit=limit
         )
