@@ -54,6 +54,10 @@ RESULT_TABLES = (
         "erpconnect.segment.matrix",
         "SELECT COUNT(*) FROM erpconnect_segment_matrix WHERE run_id = %(run)s",
     ),
+    (
+        "erpconnect.policy.curve",
+        "SELECT COUNT(*) FROM erpconnect_policy_curve WHERE run_id = %(run)s",
+    ),
 )
 
 

@@ -25,7 +25,11 @@
         "security/erpconnect_ai_rules.xml",
         "data/ir_cron.xml",
         "views/menus.xml",
+        "views/erpconnect_budget_wizard_views.xml",
+        "views/erpconnect_vendor_minimum_wizard_views.xml",
         "views/erpconnect_replenishment_views.xml",
+        "views/erpconnect_policy_curve_views.xml",
+        "views/res_partner_views.xml",
         "views/erpconnect_anomaly_views.xml",
         "views/erpconnect_segment_matrix_views.xml",
         "views/product_product_views.xml",
@@ -46,6 +50,7 @@
     "assets": {
         "web.assets_backend": [
             "erpconnect_ai/static/src/dashboard/**/*",
+            "erpconnect_ai/static/src/policy_curve/**/*",
         ],
         "web.assets_tests": [
             "erpconnect_ai/static/tests/tours/*.js",

@@ -11,6 +11,7 @@ from .baseline import demand_baseline, moving_average_forecast
 from .forecasting import ForecastResult, backtest, forecast, forecast_products
 from .history import DemandMatrix, MatrixForecast, daily_matrix
 from .ordering import plan_orders
+from .policy_curve import policy_curve
 from .policy_replay import PolicyReplay, simulate_policy
 from .polynomial import PolynomialForecast, polynomial_forecast
 from .replenishment import demand_statistics, order_quantity, replenishment

@@ -147,9 +147,12 @@ class _ReviewForecasts:
     """Protection demand (mean and quantile of each item's P-day total) at every review: refits
     with :func:`engine.forecast_products`, updates in between (see the module docstring)."""
 
-    def __init__(self, history, matrix, origins, refits, method, options):
+    def __init__(self, history, matrix, origins, refits, method, options, memo=None):
         self.history, self.matrix, self.origins = history, matrix, origins
         self.refits, self.method, self.options = refits, method, options
+        # Forecasts do not depend on the service levels: replays that differ only by them
+        # share this dict (simulate_policy(memo=...)) and forecast once.
+        self.memo = {} if memo is None else memo
         self.insample = np.where(
             np.arange(matrix.qty.shape[1])[None, :] < first_sale(matrix.qty)[:, None],
             np.nan,
@@ -173,9 +176,12 @@ class _ReviewForecasts:
         for r in np.flatnonzero(self.refits):
             started = time.perf_counter()
             as_of = self.matrix.dates[self.origins[r] - 1]
-            forecast = forecast_products(
-                self.history, horizon, self.method, as_of=as_of, **self.options
-            )
+            key = ("refit", as_of, horizon)
+            if key not in self.memo:
+                self.memo[key] = forecast_products(
+                    self.history, horizon, self.method, as_of=as_of, **self.options
+                )
+            forecast = self.memo[key]
             mean[r], quantile[r], known, methods, _warning = protection_from_forecast(
                 forecast, ids, days, levels
             )
@@ -207,7 +213,12 @@ class _ReviewForecasts:
             if name in GLOBAL_METHODS:
                 rows = np.arange(len(days))
             origins = [self.origins[r] for r in updates[reviews]]
-            point = run_methods([name], qty[rows], origins, horizon, self.matrix.dates)[name]
+            key = ("update", name, tuple(rows), tuple(origins), horizon)
+            if key not in self.memo:
+                self.memo[key] = run_methods(
+                    [name], qty[rows], origins, horizon, self.matrix.dates
+                )[name]
+            point = self.memo[key]
             sums = _interpolated_sums(np.cumsum(point, axis=2), days[rows])
             for j, i in enumerate(np.flatnonzero(reviews)):
                 take = users[i, rows]
@@ -347,6 +358,7 @@ def simulate_policy(
     random_lead_times=False,
     seed=0,
     default_lead_time=DEFAULT_LEAD_TIME,
+    memo=None,
 ):
     """Replay a stock policy on a past window of ``history`` (see the module docstring).
 
@@ -373,6 +385,9 @@ def simulate_policy(
         random_lead_times: draw each order's lead time (normal, σ ``lead_time_std``).
         seed: seed of the lead-time draws.
         default_lead_time: lead time of items without one.
+        memo: a dict shared by replays that differ only by ``service_levels`` (same history,
+            items, window, reviews and method): the forecasts of the reviews are made by the
+            first and reused by the others (``engine.policy_curve``: one replay per level).
 
     Returns:
         :class:`PolicyReplay` (``products``, ``classes``, ``info``).
@@ -398,7 +413,7 @@ def simulate_policy(
     matrix = replace(matrix, product_ids=ids, qty=matrix.qty[order], revenue=None)
     origins = list(range(first, last + 1, review_days))
     refits = _refit_reviews(origins, review_days, refit_days, last)
-    forecasts = _ReviewForecasts(history, matrix, origins, refits, method, options)
+    forecasts = _ReviewForecasts(history, matrix, origins, refits, method, options, memo)
     if policy == "plan":
         decide = _PlanPolicy(forecasts, cleaned, matrix.qty, origins)
     else:

@@ -15,9 +15,16 @@ from . import erpconnect_run_step
 from . import erpconnect_forecast
 from . import erpconnect_forecast_line
 from . import erpconnect_model_file
+from . import res_partner
 from . import erpconnect_sample_history
 from . import erpconnect_segment_matrix
+from . import erpconnect_purchase_facts
 from . import erpconnect_replenishment
+from . import erpconnect_policy_curve
+from . import erpconnect_budget_wizard
+from . import erpconnect_budget_wizard_line
+from . import erpconnect_vendor_minimum_wizard
+from . import erpconnect_vendor_minimum_wizard_line
 from . import erpconnect_anomaly
 from . import product_product
 from . import erpconnect_kpi

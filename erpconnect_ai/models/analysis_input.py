@@ -59,7 +59,8 @@ class AnalysisInput:
     engine may censor rather than count as zero demand.
     ``holidays``: the company's public holidays (global leaves of its working schedule) from the
     first day of the look-back window to the last day of the forecast horizon, sorted dates.
-    ``forecast_summary`` and ``segments`` are filled by the forecast and segment steps.
+    ``forecast_summary`` and ``segments`` are filled by the forecast and segment steps,
+    ``forecast_results`` by the forecast step, ``order_items`` by the replenishment step.
     """
 
     company_id: int
@@ -73,6 +74,10 @@ class AnalysisInput:
     holidays: list = field(default_factory=list)
     forecast_summary: pd.DataFrame | None = None
     segments: pd.DataFrame | None = None
+    #: The engine's ForecastResult of each forecast batch (reused by engine.plan_orders).
+    forecast_results: list = field(default_factory=list)
+    #: The replenishment step's items (purchase facts, ABC class): the policy curve replays them.
+    order_items: pd.DataFrame | None = None
 
     @property
     def product_ids(self):

@@ -345,6 +345,9 @@ class ErpconnectForecast(models.Model):
             model_dir=model_dir,
         )
         ModelFile._record_checksums(inputs.company_id, model_dir.written)
+        # For engine.plan_orders (total_quantile reads the summary and calibration only): the
+        # daily lines are left out, they are stored below.
+        inputs.forecast_results.append(result._replace(lines=result.lines.iloc[0:0]))
         summary = result.summary
         if summary.empty:
             return summary

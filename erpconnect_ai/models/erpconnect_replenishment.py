@@ -1,23 +1,62 @@
 import math
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 from psycopg2.errors import LockNotAvailable
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL, float_is_zero
 
 from .. import engine
+from ..tools.purchase_budget import budget_priority, expected_shortage, protection_sigma
 from .analysis_input import daily_error_sigma
-from .arguments import check_limit
+from .arguments import check_choice, check_limit
 
-URGENCIES = [("ORDER_NOW", "Order now"), ("WATCH", "Watch"), ("OK", "OK")]
-# Sort key of the urgencies: the list shows what must be ordered first.
-URGENCY_RANK = {"ORDER_NOW": 0, "WATCH": 1, "OK": 2}
+URGENCIES = [
+    ("ORDER_NOW", "Order now"),
+    ("WATCH", "Watch"),
+    ("EXCESS", "Excess"),
+    ("OK", "OK"),
+]
+# Sort key of the urgencies: the list shows what must be ordered first, then what is in excess.
+URGENCY_RANK = {"ORDER_NOW": 0, "WATCH": 1, "EXCESS": 2, "OK": 3}
+# A product not due now proposed to reach a vendor's minimum order value gets this many days of
+# its demand above its order-up-to level (rounded to the vendor's lot sizes).
+PULL_FORWARD_DAYS = 14
+ABC_CLASSES = ("A", "B", "C")
 # Days of coverage stored for a product without demand (its stock never runs out).
 NO_DEMAND_COVERAGE_DAYS = 9999.0
+# Item columns engine.plan_orders reads (stock + incoming = the inventory position).
+PLAN_ITEM_COLUMNS = (
+    "product_id",
+    "stock",
+    "incoming",
+    "lead_time_days",
+    "lead_time_std",
+    "abc",
+    "min_qty",
+    "multiple",
+    "rounding",
+    "review_days",
+)
+# Item columns of the classic engine.replenishment (the seed policy, setting stock_policy).
+CLASSIC_ITEM_COLUMNS = (
+    "product_id",
+    "avg_daily_demand",
+    "stock",
+    "incoming",
+    "lead_time_days",
+    "demand_std",
+    "adi",
+    "cv2",
+    "abc",
+    "min_qty",
+    "multiple",
+    "rounding",
+)
 
 
 class ErpconnectReplenishment(models.Model):
@@ -85,14 +124,18 @@ class ErpconnectReplenishment(models.Model):
     urgency = fields.Selection(URGENCIES, required=True, index=True)
     policy = fields.Selection(
         [
+            ("forecast", "Forecast of the protection period"),
             ("days", "Days of cover"),
             ("service", "Service level"),
             ("intermittent", "Service level, intermittent demand"),
         ],
         string="Safety stock policy",
-        help="Days of cover: safety stock = demand × safety days. Service level: z × spread of "
-        "the forecast errors over the lead time, z from the ABC class's service level. "
-        "Intermittent: reorder point = quantile of the lead-time demand at that service level.",
+        help="Forecast: reorder point = order-up-to = the calibrated quantile, at the ABC "
+        "class's service level, of the forecast demand over the lead time plus the review "
+        "period (lead-time variability included). Days of cover: safety stock = demand × "
+        "safety days. Service level: z × spread of the forecast errors over the lead time, z "
+        "from the ABC class's service level. Intermittent: reorder point = a whole-unit "
+        "quantile of that demand at that service level.",
     )
     service_level = fields.Float(digits=(16, 3), help="Target probability of no stock-out.")
     warning = fields.Char(help="Fallbacks the computation used (missing lead time, stock...).")
@@ -127,6 +170,133 @@ class ErpconnectReplenishment(models.Model):
         "ordered once.",
     )
 
+    # Purchase facts (erpconnect.purchase.facts): the vendor line, lot sizes and lead time.
+    supplierinfo_id = fields.Many2one(
+        "product.supplierinfo",
+        string="Vendor price line",
+        ondelete="set null",
+        help="The vendor line Odoo's purchase rule picks for the quantity to order.",
+    )
+    purchase_price = fields.Float(
+        "Unit price",
+        digits="Product Price",
+        help="Price of one unit (product unit) in the company currency: the vendor line's "
+        "discounted price, else the product's cost.",
+    )
+    min_qty = fields.Float(
+        "Vendor minimum",
+        digits="Product Unit of Measure",
+        help="Minimum quantity of the vendor line, in the product unit.",
+    )
+    packaging_id = fields.Many2one(
+        "product.packaging",
+        string="Purchase packaging",
+        ondelete="set null",
+        help="First packaging of the product usable in purchase: orders are multiples of it.",
+    )
+    order_multiple = fields.Float(
+        "Order multiple",
+        digits="Product Unit of Measure",
+        help="Quantity of the purchase packaging (product unit); 0 without packaging.",
+    )
+    purchase_uom_id = fields.Many2one("uom.uom", string="Purchase unit", ondelete="set null")
+    order_rounding = fields.Float(
+        "Order rounding",
+        digits="Product Unit of Measure",
+        help="Rounding of the purchase unit, in the product unit.",
+    )
+    suggested_purchase_qty = fields.Float(
+        "Suggested qty (purchase unit)",
+        digits="Product Unit of Measure",
+        help="The suggested quantity in the purchase unit: the RFQ line's quantity.",
+    )
+    vendor_delay = fields.Float(
+        "Vendor lead time (days)", digits=(16, 1), help="Delivery lead time of the vendor line."
+    )
+    purchase_lead_days = fields.Float(
+        "Purchase lead days",
+        digits=(16, 1),
+        help="The company's purchase security lead time plus its days to purchase, added to "
+        "the vendor's lead time as Odoo's reorder rules do.",
+    )
+    lead_time_source = fields.Selection(
+        string="Lead time source",
+        selection=[
+            ("vendor", "Vendor lead time"),
+            ("measured", "Measured (vendor later than announced)"),
+            ("default", "Default lead time"),
+        ],
+        help="Where the lead time comes from: the vendor line's delay, the measured delay of "
+        "the vendor's receipts when longer, or the settings' default (no vendor).",
+    )
+    lead_time_std = fields.Float(
+        "Lead time σ (days)",
+        digits=(16, 2),
+        help="Standard deviation of the measured lead times (0 when not measured): safety "
+        "stock grows with it.",
+    )
+    measured_lead_time = fields.Float(
+        "Measured lead time (days)",
+        digits=(16, 1),
+        help="Mean days from the confirmation of a purchase order to its receipt, over the "
+        "vendor's last receipts of this product (else of all its products).",
+    )
+    measured_lead_time_std = fields.Float("Measured lead time σ (days)", digits=(16, 2))
+    measured_receipts = fields.Integer(
+        "Receipts measured", help="Receipts the measured lead time is computed from."
+    )
+    review_days = fields.Float(
+        "Review period (days)",
+        digits=(16, 1),
+        help="The vendor's review period: days until the next purchase decision.",
+    )
+    protection_days = fields.Float(
+        "Protection period (days)",
+        digits=(16, 1),
+        help="Lead time plus review period: the days an order placed now must cover.",
+    )
+    protection_demand = fields.Float(
+        "Protection demand",
+        digits="Product Unit of Measure",
+        help="Expected demand over the protection period.",
+    )
+    protection_upper = fields.Float(
+        "Protection demand at the service level",
+        digits="Product Unit of Measure",
+        help="Demand over the protection period that is not exceeded with the target service "
+        "level's probability.",
+    )
+    excess_qty = fields.Float(
+        "Excess qty",
+        digits="Product Unit of Measure",
+        help="Stock, incoming and ordered quantity above the order-up-to level plus 30 days of "
+        "demand and one minimum order: what open purchases could be reduced or postponed by.",
+    )
+    excess_value = fields.Monetary(
+        "Excess value", currency_field="currency_id", help="Excess quantity at the product's cost."
+    )
+    expected_lost_sales = fields.Monetary(
+        "Expected lost sales",
+        currency_field="currency_id",
+        help="Sales value of the protection period's demand the current stock position is "
+        "expected not to serve if nothing is ordered now (normal loss function), at the "
+        "product's sale price.",
+    )
+    budget_priority = fields.Float(
+        "Lost sales per unit spent",
+        digits=(16, 2),
+        help="Expected lost sales divided by the suggested value: what ordering saves per unit "
+        "of money (order within a budget: highest first after urgency).",
+    )
+    open_purchase_line_ids = fields.Many2many(
+        "purchase.order.line",
+        string="Open purchase lines",
+        compute="_compute_open_purchase_line_ids",
+        groups="purchase.group_purchase_user",
+        help="RFQs and purchase orders of this product still to receive: for an excess, the "
+        "lines that could be reduced or postponed.",
+    )
+
     _sql_constraints = [
         (
             "run_product_warehouse_uniq",
@@ -139,6 +309,20 @@ class ErpconnectReplenishment(models.Model):
     def _compute_urgency_rank(self):
         for suggestion in self:
             suggestion.urgency_rank = URGENCY_RANK.get(suggestion.urgency, len(URGENCY_RANK))
+
+    @api.depends("product_id", "company_id")
+    def _compute_open_purchase_line_ids(self):
+        lines = self.env["purchase.order.line"]
+        for company in self.company_id:
+            lines |= self.env["erpconnect.purchase.facts"]._open_purchase_lines(
+                company.id, self.filtered(lambda s, c=company: s.company_id == c).product_id.ids
+            )
+        for suggestion in self:
+            suggestion.open_purchase_line_ids = lines.filtered(
+                lambda line, s=suggestion: (
+                    line.product_id == s.product_id and line.company_id == s.company_id
+                )
+            )
 
     # ------------------------------------------------------------------ actions (Managers)
 
@@ -218,26 +402,51 @@ class ErpconnectReplenishment(models.Model):
 
     def action_create_rfqs(self):
         """Create draft purchase orders for the selected suggestions with a quantity to order:
-        one RFQ per vendor (and company and warehouse), one line per product, quantities in the
-        product's purchase unit rounded up; each suggestion is linked to its RFQ and line.
-        Suggestions without a vendor, or already ordered (linked to an RFQ that is not
-        cancelled), stop the whole action with a UserError listing them; nothing is created
-        then. The suggestions are locked while their RFQs are made: a second caller (a double
-        click, another Manager) is told so instead of ordering them twice.
+        one RFQ per vendor (and company and warehouse), one line per product with the suggested
+        quantity in the product's purchase unit (orderable: at least the vendor's minimum, a
+        multiple of the purchase packaging, rounded to the purchase unit); each suggestion is
+        linked to its RFQ and line. Suggestions without a vendor, or already ordered (linked to
+        an RFQ that is not cancelled), stop the whole action with a UserError listing them;
+        nothing is created then. The suggestions are locked while their RFQs are made: a second
+        caller (a double click, another Manager) is told so instead of ordering them twice.
+
+        When a vendor's RFQ would stay below the vendor's minimum order value
+        (``res.partner.erpconnect_min_order_value``) and other open suggestions of that vendor
+        could fill it, nothing is created yet: the wizard "Vendor minimum order value" opens
+        with those suggestions, the most useful first, ticked up to the minimum
+        (``erpconnect.vendor.minimum.wizard``); the context key
+        ``erpconnect_skip_vendor_minimum`` skips it.
 
         Orders are created with the user's own Purchase rights (Purchase / User): they are
-        documents of the purchasing workflow. Returns the RFQs' list action.
+        documents of the purchasing workflow. Returns the RFQs' list action, or the wizard's.
         """
+        self._check_can_order()
+        if not self.env.context.get("erpconnect_skip_vendor_minimum"):
+            action = self.env["erpconnect.vendor.minimum.wizard"]._action_for(self._orderable())
+            if action:
+                return action
+        return self._create_rfqs()
+
+    def _check_can_order(self):
+        """AccessError unless the user may act on suggestions and create RFQs."""
         self.check_access("write")
         if not self.env["purchase.order"].has_access("create"):
             raise AccessError(
                 self.env._("Creating requests for quotation needs the Purchase / User right.")
             )
-        self._lock_for_ordering()
+
+    def _orderable(self, quantities=None):
+        """The suggestions of ``self`` to order (quantity > 0: ``quantities[id]`` when given,
+        else the suggested quantity); UserError when there is none, when one is already
+        ordered or has no vendor (naming them)."""
+        quantities = quantities or {}
         suggestions = self._actionable().filtered(
             lambda s: (
-                not float_is_zero(s.suggested_qty, precision_rounding=s.product_id.uom_id.rounding)
-                and s.suggested_qty > 0
+                not float_is_zero(
+                    quantities.get(s.id, s.suggested_qty),
+                    precision_rounding=s.product_id.uom_id.rounding,
+                )
+                and quantities.get(s.id, s.suggested_qty) > 0
             )
         )
         if not suggestions:
@@ -265,6 +474,17 @@ class ErpconnectReplenishment(models.Model):
                     list=without_vendor._product_list(),
                 )
             )
+        return suggestions
+
+    def _create_rfqs(self, quantities=None):
+        """Create the RFQs of ``self`` (see :meth:`action_create_rfqs`), without the vendor
+        minimum check; ``quantities`` (``{suggestion id: qty in the product unit}``) orders
+        another quantity than the suggested one (a product pulled forward to reach a vendor's
+        minimum). Returns the RFQs' list action."""
+        self._check_can_order()
+        self._lock_for_ordering()
+        quantities = quantities or {}
+        suggestions = self._orderable(quantities)
         groups = defaultdict(lambda: self.browse())
         for suggestion in suggestions:
             groups[(suggestion.company_id, suggestion.vendor_id, suggestion.warehouse_id)] |= (
@@ -275,7 +495,7 @@ class ErpconnectReplenishment(models.Model):
             order = (
                 self.env["purchase.order"]
                 .with_company(company)
-                .create(group._purchase_order_values(company, vendor, warehouse))
+                .create(group._purchase_order_values(company, vendor, warehouse, quantities))
             )
             line_by_product = {line.product_id: line for line in order.sudo().order_line}
             decided = group.sudo()
@@ -298,6 +518,27 @@ class ErpconnectReplenishment(models.Model):
             "views": [(False, "list"), (False, "form")],
             "domain": [("id", "in", orders.ids)],
         }
+
+    def _order_quantity(self, quantities=None):
+        """Quantity (product unit) this suggestion orders: ``quantities[id]`` or suggested."""
+        self.ensure_one()
+        return (quantities or {}).get(self.id, self.suggested_qty)
+
+    def _order_value(self, quantities=None):
+        """Value of the order of this suggestion at its unit price (company currency)."""
+        self.ensure_one()
+        return self._order_quantity(quantities) * self.purchase_price
+
+    def _pull_forward_quantity(self):
+        """Quantity (product unit) worth ordering now for a suggestion that is not due: its
+        demand over ``PULL_FORWARD_DAYS`` days above its order-up-to level, less its stock
+        position, rounded to the vendor's lot sizes (0 when the position covers it)."""
+        self.ensure_one()
+        position = self.on_hand_qty + self.incoming_qty + self.rfq_qty
+        need = self.order_up_to + self.avg_daily_demand * PULL_FORWARD_DAYS - position
+        return float(
+            engine.order_quantity(need, self.min_qty, self.order_multiple, self.order_rounding)
+        )
 
     def _lock_for_ordering(self):
         """Lock the rows of ``self`` until the transaction ends (``FOR UPDATE NOWAIT``) and
@@ -359,29 +600,34 @@ class ErpconnectReplenishment(models.Model):
 
     def _orderpoint_values(self):
         """Min/max written on the reorder rule: min = reorder point, max = order-up-to (never
-        below the min, which the rule forbids)."""
+        below the min, which the rule forbids); the purchase packaging as the rule's multiple
+        when the product has one, so that Odoo's own replenishment orders whole packs too."""
         self.ensure_one()
-        return {
+        values = {
             "product_min_qty": self.reorder_point,
             "product_max_qty": max(self.order_up_to, self.reorder_point),
         }
+        if self.order_multiple > 0:
+            values["qty_multiple"] = self.order_multiple
+        return values
 
-    def _purchase_order_values(self, company, vendor, warehouse):
-        """Values of the draft purchase order for the suggestions in ``self``."""
+    def _purchase_order_values(self, company, vendor, warehouse, quantities=None):
+        """Values of the draft purchase order for the suggestions in ``self``: each line in the
+        product's purchase unit (the orderable quantity converted, rounded up to the unit's
+        rounding); Odoo sets the line's packaging when the quantity is a multiple of one."""
         lines = []
         for suggestion in self:
             product = suggestion.product_id
-            lines.append(
-                Command.create(
-                    {
-                        "product_id": product.id,
-                        "product_qty": product.uom_id._compute_quantity(
-                            suggestion.suggested_qty, product.uom_po_id, rounding_method="UP"
-                        ),
-                        "product_uom": product.uom_po_id.id,
-                    }
-                )
-            )
+            values = {
+                "product_id": product.id,
+                "product_qty": product.uom_id._compute_quantity(
+                    suggestion._order_quantity(quantities),
+                    product.uom_po_id,
+                    rounding_method="UP",
+                ),
+                "product_uom": product.uom_po_id.id,
+            }
+            lines.append(Command.create(values))
         values = {
             "partner_id": vendor.id,
             "company_id": company.id,
@@ -405,14 +651,24 @@ class ErpconnectReplenishment(models.Model):
 
             {"id", "product_id", "product_name", "default_code", "company_id", "warehouse_id",
              "warehouse_name", "vendor_id", "vendor_name", "uom", "on_hand", "incoming",
-             "in_draft_rfqs", "avg_daily_demand", "lead_time_days", "safety_stock",
-             "reorder_point", "order_up_to", "suggested_qty", "suggested_value",
+             "in_draft_rfqs", "avg_daily_demand", "lead_time_days", "lead_time_std",
+             "measured_lead_time", "measured_lead_time_std", "measured_receipts",
+             "review_days", "protection_days", "protection_demand", "safety_stock",
+             "reorder_point", "order_up_to", "suggested_qty", "purchase_uom",
+             "suggested_purchase_qty", "min_qty", "order_multiple", "unit_price",
+             "suggested_value", "excess_qty", "excess_value", "expected_lost_sales",
              "days_of_coverage", "urgency", "state"}
 
             ``vendor_id``/``warehouse_id`` are ``False`` when unknown; only suggestions in state
             ``new`` are listed (applied and dismissed ones are decided). Stock counted as ordered
             is ``incoming`` (receipts) plus ``in_draft_rfqs`` (RFQs not confirmed yet);
-            ``days_of_coverage`` is 9999 for a product without demand.
+            ``days_of_coverage`` is 9999 for a product without demand. Quantities are in the
+            product unit (``uom``) except ``suggested_purchase_qty`` (``purchase_uom``, the RFQ
+            line's quantity); ``suggested_qty`` is orderable (≥ ``min_qty``, a multiple of
+            ``order_multiple``, rounded to the purchase unit). ``measured_*`` are 0 without
+            ``measured_receipts``; ``urgency`` is ``ORDER_NOW``, ``WATCH``, ``EXCESS`` (stock
+            and open purchases above the order-up-to level by ``excess_qty``) or ``OK``;
+            money in the company currency.
         :raises ValidationError: when ``limit`` is not an integer between 1 and 1000.
         """
         check_limit(self.env, limit)
@@ -436,11 +692,26 @@ class ErpconnectReplenishment(models.Model):
                 "in_draft_rfqs": s.rfq_qty,
                 "avg_daily_demand": s.avg_daily_demand,
                 "lead_time_days": s.lead_time_days,
+                "lead_time_std": s.lead_time_std,
+                "measured_lead_time": s.measured_lead_time,
+                "measured_lead_time_std": s.measured_lead_time_std,
+                "measured_receipts": s.measured_receipts,
+                "review_days": s.review_days,
+                "protection_days": s.protection_days,
+                "protection_demand": s.protection_demand,
                 "safety_stock": s.safety_stock,
                 "reorder_point": s.reorder_point,
                 "order_up_to": s.order_up_to,
                 "suggested_qty": s.suggested_qty,
+                "purchase_uom": s.purchase_uom_id.name or s.product_uom_id.name,
+                "suggested_purchase_qty": s.suggested_purchase_qty,
+                "min_qty": s.min_qty,
+                "order_multiple": s.order_multiple,
+                "unit_price": s.purchase_price,
                 "suggested_value": s.suggested_value,
+                "excess_qty": s.excess_qty,
+                "excess_value": s.excess_value,
+                "expected_lost_sales": s.expected_lost_sales,
                 "days_of_coverage": s.days_of_coverage,
                 "urgency": s.urgency,
                 "state": s.state,
@@ -448,59 +719,278 @@ class ErpconnectReplenishment(models.Model):
             for s in suggestions
         ]
 
+    @api.model
+    @api.readonly
+    def get_policy_curve(self, classes=None):
+        """The "Service level vs stock" curves of the current company (Viewers): per ABC class,
+        what each target service level delivered and cost in a replay of the ordering policy
+        on the past, as the last analysis run computed them (a sample of each class; see
+        ``engine.policy_curve``).
+
+        :param list classes: ABC classes to return, e.g. ``["A"]`` (default: A, B and C)
+        :returns: dict::
+
+            {"available": bool, "message": str (why not available),
+             "company_id": int, "currency_id": int, "run_id": int | False,
+             "computed_at": str | False (UTC), "window_start": str | False,
+             "window_end": str | False, "review_days": int, "can_apply": bool,
+             "classes": [{"abc": "A", "current_level": 0.98, "products": int,
+                          "sampled": int,
+                          "points": [{"service_level", "fill_rate", "cycle_service_level",
+                                      "avg_stock_value", "avg_on_hand", "lost_value",
+                                      "stockout_days", "is_current"}, ...]}, ...]}
+
+            Points by increasing service level; rates are fractions (0.95), values in the
+            company currency, stock values and lost sales are class totals. ``current_level``
+            is the class's level in the settings now (it may differ from the curve's
+            ``is_current`` point until the next run); ``can_apply``: the user may apply a point
+            (:meth:`apply_policy_point`).
+        :raises ValidationError: ``classes`` is not a list of "A", "B", "C"
+        """
+        wanted = _check_classes(self.env, classes)
+        company = self.env.company
+        Curve = self.env["erpconnect.policy.curve"]
+        points = Curve.search([("company_id", "=", company.id), ("abc", "in", wanted)])
+        settings = self._current_settings()
+        result = {
+            "available": bool(points),
+            "message": ""
+            if points
+            else self.env._(
+                "No curve yet: the analysis computes it after the suggestions, from the sales "
+                "history of at least 56 days."
+            ),
+            "company_id": company.id,
+            "currency_id": company.currency_id.id,
+            "run_id": points[:1].run_id.id,
+            "computed_at": fields.Datetime.to_string(points[:1].create_date) or False,
+            "window_start": fields.Date.to_string(points[:1].window_start) or False,
+            "window_end": fields.Date.to_string(points[:1].window_end) or False,
+            "review_days": points[:1].review_days or 1,
+            "can_apply": self.env.user.has_group("erpconnect_ai.group_erpconnect_admin"),
+            "classes": [],
+        }
+        for abc in wanted:
+            rows = points.filtered(lambda p, c=abc: p.abc == c)
+            if not rows:
+                continue
+            result["classes"].append(
+                {
+                    "abc": abc,
+                    "current_level": settings["service_level_" + abc.lower()],
+                    "products": rows[0].product_count,
+                    "sampled": rows[0].sampled_count,
+                    "points": [
+                        {
+                            "service_level": p.service_level,
+                            "fill_rate": p.fill_rate,
+                            "cycle_service_level": p.cycle_service_level,
+                            "avg_stock_value": p.avg_stock_value,
+                            "avg_on_hand": p.avg_on_hand,
+                            "lost_value": p.lost_value,
+                            "stockout_days": p.stockout_days,
+                            "is_current": p.is_current,
+                        }
+                        for p in rows.sorted("service_level")
+                    ],
+                }
+            )
+        return result
+
+    @api.model
+    def apply_policy_point(self, abc, service_level):
+        """Set the target service level of ABC class ``abc`` to ``service_level`` in the
+        current company's ERPConnect AI settings (Administrators): the next analysis orders
+        for it.
+
+        :param str abc: "A", "B" or "C"
+        :param float service_level: the level, at least 0.5 and below 1 (e.g. a point of
+            :meth:`get_policy_curve`)
+        :returns: the settings' service levels now, ``{"A": float, "B": float, "C": float}``
+        :raises AccessError: the user is not an ERPConnect AI administrator
+        :raises ValidationError: a bad class or level
+        """
+        if not self.env.user.has_group("erpconnect_ai.group_erpconnect_admin"):
+            raise AccessError(
+                self.env._("Only ERPConnect AI administrators can change the service levels.")
+            )
+        check_choice(self.env, abc, "abc", ABC_CLASSES)
+        if (
+            isinstance(service_level, bool)
+            or not isinstance(service_level, (int, float))
+            or not 0.5 <= service_level < 1
+        ):
+            raise ValidationError(
+                self.env._(
+                    "The service level must be a number of at least 0.5 and below 1, got "
+                    "%(value)r.",
+                    value=service_level,
+                )
+            )
+        # The company's settings are written by ERPConnect AI administrators (checked above),
+        # who need no right on companies.
+        self.env.company.sudo().write({"erpconnect_service_level_" + abc.lower(): service_level})
+        settings = self._current_settings()
+        return {c: settings["service_level_" + c.lower()] for c in ABC_CLASSES}
+
+    @api.model
+    def _current_settings(self):
+        """The analysis settings of the current company (short keys)."""
+        return self.env.company.sudo()._erpconnect_settings()
+
     # ------------------------------------------------------------------ analysis pipeline
 
     @api.model
     def _run_step(self, run, inputs):
-        """Stage the suggestions of ``run`` for ``inputs.company_id`` (inactive until published):
-        engine ``replenishment`` with the settings ``stock_policy``, ``safety_days``,
-        ``service_level_a/b/c`` and ``default_lead_time``, demand from :meth:`_demand_frame`,
-        the ABC class of ``inputs.segments`` for the service level. Storable products with
-        sales history only. Returns the number of suggestions staged.
+        """Stage the suggestions of ``run`` for ``inputs.company_id`` (inactive until published).
+
+        Setting ``stock_policy`` ``forecast`` (default): engine ``plan_orders`` on the history
+        (the forecast step's forecasts reused), protection period = lead time + the vendor's
+        review period, service levels ``service_level_a/b/c`` per ABC class; ``service`` or
+        ``days``: the classic engine ``replenishment`` (protection = lead time, the forecast's
+        daily demand, ``safety_days``), its excess by the same rule as ``plan_orders``. Both
+        with Odoo's purchase facts (:meth:`_replenishment_items`): quantities orderable (vendor
+        minimum, packaging, purchase unit rounding); then the vendor line Odoo's purchase rule
+        picks for each quantity, whose minimum may raise it. Storable products with sales
+        history only. Sets ``inputs.order_items`` (the items, for the policy curve step);
+        returns the number of suggestions staged.
         """
         items = self._replenishment_items(inputs)
         if items.empty:
             return 0
+        if inputs.settings["stock_policy"] == "forecast":
+            result = self._plan_orders(inputs, items)
+        else:
+            result = self._classic_orders(inputs, items)
+        items = self._vendor_for_quantities(inputs, items, result)
+        inputs.order_items = items
+        # The engine's figures (lead time and review period as used) win over the items'.
+        overlap = [c for c in items.columns if c in result.columns and c != "product_id"]
+        frame = result.merge(items.drop(columns=overlap), on="product_id")
+        frame["suggested_qty"] = frame["order_qty"]
+        return len(
+            self.with_context(tracking_disable=True).create(self._staged_values(run, inputs, frame))
+        )
+
+    @api.model
+    def _plan_orders(self, inputs, items):
+        """``engine.plan_orders`` of ``items`` (see :meth:`_run_step`)."""
+        settings = inputs.settings
+        forecast = inputs.forecast_results or None
+        protection = items["lead_time_days"].fillna(settings["default_lead_time"]) + items[
+            "review_days"
+        ].fillna(0)
+        if forecast is not None and protection.max() > settings["horizon_days"]:
+            # A protection period beyond the forecast horizon: forecast again, further.
+            forecast = None
+        return engine.plan_orders(
+            inputs.history_of(items["product_id"]),
+            items[list(PLAN_ITEM_COLUMNS)],
+            as_of=inputs.as_of,
+            service_levels=self._service_levels(settings),
+            method=settings["forecast_method"],
+            forecast=forecast,
+            default_lead_time=settings["default_lead_time"],
+            **self._censoring(inputs),
+        )
+
+    @api.model
+    def _censoring(self, inputs):
+        """``holidays`` and ``unavailable`` (stock-out days) of ``inputs`` for the engine,
+        those that are known."""
+        options = {}
+        if inputs.holidays:
+            options["holidays"] = inputs.holidays
+        if inputs.unavailable is not None and not inputs.unavailable.empty:
+            options["unavailable"] = inputs.unavailable
+        return options
+
+    @api.model
+    def _classic_orders(self, inputs, items):
+        """The classic ``engine.replenishment`` of ``items`` (setting ``stock_policy``
+        ``service`` or ``days``), with the columns of ``plan_orders``: protection = lead time,
+        protection demand = daily demand × lead time, its upper value the reorder point."""
         settings = inputs.settings
         result = engine.replenishment(
-            items[
-                [
-                    "product_id",
-                    "avg_daily_demand",
-                    "stock",
-                    "incoming",
-                    "lead_time_days",
-                    "demand_std",
-                    "adi",
-                    "cv2",
-                    "abc",
-                ]
-            ],
+            items[list(CLASSIC_ITEM_COLUMNS)],
             safety_days=settings["safety_days"],
             mode=settings["stock_policy"],
-            service_levels={
-                "A": settings["service_level_a"],
-                "B": settings["service_level_b"],
-                "C": settings["service_level_c"],
-            },
+            service_levels=self._service_levels(settings),
             default_lead_time=settings["default_lead_time"],
         )
-        result = result.merge(
-            items[
-                [
-                    "product_id",
-                    "warehouse_id",
-                    "vendor_id",
-                    "stock",
-                    "incoming_moves",
-                    "rfq_qty",
-                    "unit_cost",
-                ]
-            ],
-            on="product_id",
-            how="left",
+        lots = items.set_index("product_id").reindex(result["product_id"])
+        position = (lots["stock"] + lots["incoming"]).to_numpy()
+        result["position"] = position
+        result["protection_days"] = result["lead_time_days"]
+        result["protection_demand"] = result["avg_daily_demand"] * result["lead_time_days"]
+        result["protection_upper"] = result["reorder_point"]
+        result["excess_qty"] = engine.ordering.excess_quantity(
+            position,
+            result["order_up_to"].to_numpy(),
+            result["avg_daily_demand"].to_numpy(),
+            lots["min_qty"].to_numpy(),
+            lots["multiple"].to_numpy(),
+            engine.ordering.EXCESS_DAYS,
         )
-        vals_list = [
+        excess = (result["urgency"] != "ORDER_NOW") & (result["excess_qty"] > 0)
+        result.loc[excess, "urgency"] = "EXCESS"
+        return result
+
+    @api.model
+    def _service_levels(self, settings):
+        return {
+            "A": settings["service_level_a"],
+            "B": settings["service_level_b"],
+            "C": settings["service_level_c"],
+        }
+
+    @api.model
+    def _vendor_for_quantities(self, inputs, items, result):
+        """``items`` with the vendor line Odoo's purchase rule picks for each quantity to order
+        (``erpconnect.purchase.facts._reselect_for_quantities``); sets ``result["order_qty"]``:
+        the suggested quantity, raised to the new line's minimum where the line changed."""
+        need = (result["order_up_to"] - result["position"]).clip(lower=0)
+        need = need.where(result["suggested_qty"] > 0, 0.0)
+        wanted = dict(zip(result["product_id"].astype(int), need))
+        facts = self.env["erpconnect.purchase.facts"]._reselect_for_quantities(
+            self.env["res.company"].browse(inputs.company_id), items, wanted
+        )
+        by_product = facts.set_index("product_id").reindex(result["product_id"])
+        before = items.set_index("product_id").reindex(result["product_id"])
+        changed = (by_product["min_qty"].to_numpy() != before["min_qty"].to_numpy()) & (
+            result["suggested_qty"].to_numpy() > 0
+        )
+        order_qty = result["suggested_qty"].to_numpy(dtype=float).copy()
+        if changed.any():
+            order_qty[changed] = engine.order_quantity(
+                need.to_numpy()[changed],
+                by_product["min_qty"].to_numpy()[changed],
+                by_product["multiple"].to_numpy()[changed],
+                by_product["rounding"].to_numpy()[changed],
+            )
+        result["order_qty"] = order_qty
+        return facts
+
+    @api.model
+    def _staged_values(self, run, inputs, frame):
+        """Values of the staged suggestions of one row of ``frame`` each (engine result merged
+        with its items)."""
+        price = frame["vendor_price"].where(frame["vendor_price"].notna(), frame["unit_cost"])
+        position = frame["stock"] + frame["incoming"]
+        levels = frame["service_level"].astype(float).fillna(0.0)
+        sigma = protection_sigma(frame["protection_demand"], frame["protection_upper"], levels)
+        shortage = expected_shortage(frame["protection_demand"], sigma, position)
+        lost_sales = shortage * frame["list_price"].to_numpy(dtype=float)
+        value = frame["suggested_qty"] * price
+        priority = budget_priority(value, lost_sales)
+        frame = frame.assign(
+            purchase_price=price,
+            suggested_value=value,
+            expected_lost_sales=lost_sales,
+            budget_priority=np.where(np.isfinite(priority) & (value > 0), priority, 0.0),
+            excess_value=frame["excess_qty"] * frame["unit_cost"],
+        )
+        return [
             {
                 "active": False,
                 "run_id": run.id,
@@ -508,33 +998,58 @@ class ErpconnectReplenishment(models.Model):
                 "product_id": int(row.product_id),
                 "warehouse_id": int(row.warehouse_id) or False,
                 "vendor_id": int(row.vendor_id) or False,
+                "supplierinfo_id": int(row.supplierinfo_id) or False,
+                "packaging_id": int(row.packaging_id) or False,
+                "purchase_uom_id": int(row.purchase_uom_id) or False,
                 "on_hand_qty": row.stock,
                 "incoming_qty": row.incoming_moves,
                 "rfq_qty": row.rfq_qty,
                 "avg_daily_demand": row.avg_daily_demand,
                 "lead_time_days": row.lead_time_days,
+                "lead_time_std": row.lead_time_std,
+                "lead_time_source": row.lead_time_source or "default",
+                "vendor_delay": _number(row.vendor_delay),
+                "purchase_lead_days": row.purchase_lead_days,
+                "measured_lead_time": _number(row.measured_lead_time),
+                "measured_lead_time_std": _number(row.measured_lead_time_std),
+                "measured_receipts": int(row.measured_receipts),
+                "review_days": row.review_days,
+                "protection_days": row.protection_days,
+                "protection_demand": row.protection_demand,
+                "protection_upper": row.protection_upper,
                 "safety_stock": row.safety_stock,
                 "reorder_point": row.reorder_point,
                 "order_up_to": row.order_up_to,
                 "suggested_qty": row.suggested_qty,
-                "suggested_value": row.suggested_qty * row.unit_cost,
+                "suggested_purchase_qty": row.suggested_qty / row.purchase_uom_ratio,
+                "min_qty": row.min_qty,
+                "order_multiple": row.multiple,
+                "order_rounding": row.rounding,
+                "purchase_price": row.purchase_price,
+                "suggested_value": row.suggested_value,
+                "excess_qty": row.excess_qty,
+                "excess_value": row.excess_value,
+                "expected_lost_sales": row.expected_lost_sales,
+                "budget_priority": row.budget_priority,
                 "days_of_coverage": _coverage_days(row.days_of_coverage),
                 "urgency": row.urgency,
                 "policy": row.policy,
                 "service_level": 0.0 if pd.isna(row.service_level) else row.service_level,
                 "warning": row.warning or False,
             }
-            for row in result.itertuples(index=False)
+            for row in frame.itertuples(index=False)
         ]
-        return len(self.with_context(tracking_disable=True).create(vals_list))
 
     @api.model
     def _replenishment_items(self, inputs):
         """Engine input for ``inputs``: one row per storable product with sales history.
 
-        Columns ``product_id, warehouse_id, vendor_id, stock, incoming_moves, rfq_qty,
+        Columns ``product_id, warehouse_id, stock`` (on hand), ``incoming_moves, rfq_qty,
         incoming`` (= incoming moves + draft RFQs, what the engine counts as ordered),
-        ``lead_time_days, unit_cost, avg_daily_demand, demand_std, adi, cv2, abc``.
+        ``unit_cost, list_price, avg_daily_demand, demand_std, adi, cv2, abc`` and the
+        purchase facts (``erpconnect.purchase.facts.FACT_COLUMNS``: vendor, ``lead_time_days``
+        as Odoo's reorder rules count it, ``lead_time_std``, ``review_days``, lot sizes
+        ``min_qty, multiple, rounding`` in the product unit, ...).
         """
         products = inputs.products
         if inputs.history.empty or products.empty:
@@ -551,20 +1066,24 @@ class ErpconnectReplenishment(models.Model):
             items = items.merge(segments[["product_id", "abc"]], on="product_id", how="left")
         else:
             items["abc"] = None
-        rfq = self._draft_rfq_quantities(inputs.company_id, items["product_id"].tolist())
+        company = self.env["res.company"].browse(inputs.company_id)
+        Facts = self.env["erpconnect.purchase.facts"]
+        product_ids = items["product_id"].astype(int).tolist()
+        rfq = Facts._draft_rfq_quantities(inputs.company_id, product_ids)
         rfq_qty = items["product_id"].map(rfq).fillna(0.0).astype(float)
         incoming_moves = items["incoming"].fillna(0.0).astype(float)
-        return pd.DataFrame(
+        warehouse = self.env["stock.warehouse"].browse(inputs.warehouse_id or [])
+        facts = Facts._get_purchase_facts(company, product_ids, warehouse=warehouse or None)
+        base = pd.DataFrame(
             {
                 "product_id": items["product_id"].astype("int64"),
                 "warehouse_id": items["warehouse_id"].fillna(0).astype("int64"),
-                "vendor_id": items["vendor_id"].fillna(0).astype("int64"),
                 "stock": items["on_hand"].astype(float),
                 "incoming_moves": incoming_moves,
                 "rfq_qty": rfq_qty,
                 "incoming": incoming_moves + rfq_qty,
-                "lead_time_days": items["lead_time_days"].astype(float),
                 "unit_cost": items["standard_price"].fillna(0.0).astype(float),
+                "list_price": items["list_price"].fillna(0.0).astype(float),
                 "avg_daily_demand": items["avg_daily_demand"].astype(float),
                 "demand_std": items["demand_std"].astype(float),
                 "adi": items["adi"].astype(float),
@@ -572,21 +1091,7 @@ class ErpconnectReplenishment(models.Model):
                 "abc": items["abc"].astype(object).where(items["abc"].notna(), None),
             }
         )
-
-    @api.model
-    def _draft_rfq_quantities(self, company_id, product_ids):
-        """``{product_id: qty}`` (product unit) in the company's RFQs not confirmed yet (draft,
-        sent, to approve): one grouped read for all products."""
-        groups = self.env["purchase.order.line"]._read_group(
-            [
-                ("company_id", "=", company_id),
-                ("state", "in", ("draft", "sent", "to approve")),
-                ("product_id", "in", product_ids),
-            ],
-            ["product_id"],
-            ["product_uom_qty:sum"],
-        )
-        return {product.id: qty for product, qty in groups}
+        return base.merge(facts, on="product_id", how="left")
 
     @api.model
     def _demand_frame(self, inputs):
@@ -627,6 +1132,27 @@ class ErpconnectReplenishment(models.Model):
                 "cv2": frame["cv2"],
             }
         )
+
+
+def _check_classes(env, classes):
+    """``classes`` (None: all) as a sorted list of "A"/"B"/"C"; ValidationError otherwise."""
+    if classes is None:
+        return list(ABC_CLASSES)
+    if not isinstance(classes, (list, tuple)) or not classes:
+        raise ValidationError(
+            env._(
+                'classes must be a list of ABC classes ("A", "B", "C"), got %(value)r.',
+                value=classes,
+            )
+        )
+    for abc in classes:
+        check_choice(env, abc, "classes", ABC_CLASSES)
+    return sorted(set(classes))
+
+
+def _number(value):
+    """A float for a stored field: 0.0 for NaN/None (not measured, no vendor)."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
 
 
 def _coverage_days(value):

@@ -361,6 +361,7 @@ class ErpconnectRun(models.Model):
         "erpconnect.forecast",
         "erpconnect.segment.matrix",
         "erpconnect.replenishment",
+        "erpconnect.policy.curve",
         "erpconnect.anomaly",
     )
 

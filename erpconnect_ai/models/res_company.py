@@ -14,7 +14,11 @@ FORECAST_METHODS = [
     ("gbm", "Gradient boosting"),
 ]
 DEMAND_SOURCES = [("sale", "Confirmed sales orders"), ("stock_move", "Deliveries to customers")]
-STOCK_POLICIES = [("service", "Service level per ABC class"), ("days", "Safety days of demand")]
+STOCK_POLICIES = [
+    ("forecast", "Forecast of lead time + review period, service level per ABC class"),
+    ("service", "Classic: service level per ABC class over the lead time"),
+    ("days", "Classic: safety days of demand"),
+]
 ABC_MODES = [("rank", "Share of products"), ("pareto", "Share of revenue (Pareto)")]
 ANOMALY_MODES = [("robust", "Robust (median and MAD)"), ("zscore", "Mean and standard deviation")]
 
@@ -26,7 +30,7 @@ SETTINGS_DEFAULTS = {
     "horizon_days": 90,
     "default_lead_time": 7,
     "safety_days": 3.0,
-    "stock_policy": "service",
+    "stock_policy": "forecast",
     "service_level_a": 0.98,
     "service_level_b": 0.95,
     "service_level_c": 0.90,

@@ -17,3 +17,5 @@ from . import test_translations
 from . import test_analysis_warehouse
 from . import test_readonly_rpc
 from . import test_demand_ledger
+from . import test_purchase_facts
+from . import test_purchase_ordering

@@ -1,3 +1,4 @@
+import math
 from math import sqrt
 from statistics import NormalDist
 from unittest.mock import patch
@@ -52,7 +53,61 @@ class TestErpconnectReplenishment(ErpconnectCase):
             (cls.p5, 1.0, 0.0, 0.0, 7.0, None),
             (cls.p6, 5.0, 5.0, 0.0, 2.0, cls.vendor_a),
         ]
+        # The vendor and lead time come from the products' vendor lines (purchase facts): one
+        # line per product with a vendor, its delay the lead time, its price the cost.
+        cls.env["product.supplierinfo"].create(
+            [
+                {
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "partner_id": vendor.id,
+                    "delay": int(lead_time),
+                    "price": 2.0,
+                    "company_id": cls.company.id,
+                }
+                for product, _demand, _on_hand, _incoming, lead_time, vendor in cls.situations
+                if vendor
+            ]
+        )
         cls.settings = cls.company._erpconnect_settings()
+        # Purchase facts: vendor A sells the rivet from 50, delay 7, in packs of 12; vendor B
+        # sells the washer (sold by the unit) by the whole dozen, delay 7. No company lead days.
+        cls.company.write({"po_lead": 0.0, "days_to_purchase": 0.0})
+        cls.rivet, cls.washer = cls.env["product.product"].create(
+            [
+                {
+                    "name": name,
+                    "is_storable": True,
+                    "standard_price": 2.0,
+                    "uom_po_id": uom_po.id,
+                    "company_id": cls.company.id,
+                }
+                for name, uom_po in (("Repl Rivet", cls.uom_unit), ("Repl Washer", cls.uom_dozen))
+            ]
+        )
+        cls.env["product.supplierinfo"].create(
+            [
+                {
+                    "product_tmpl_id": product.product_tmpl_id.id,
+                    "partner_id": vendor.id,
+                    "min_qty": min_qty,
+                    "delay": 7,
+                    "price": price,
+                    "company_id": cls.company.id,
+                }
+                for product, vendor, min_qty, price in (
+                    (cls.rivet, cls.vendor_a, 50.0, 2.0),
+                    (cls.washer, cls.vendor_b, 0.0, 24.0),  # 24 a dozen
+                )
+            ]
+        )
+        cls.env["product.packaging"].create(
+            {
+                "name": "Pack of 12",
+                "product_id": cls.rivet.id,
+                "qty": 12.0,
+                "company_id": cls.company.id,
+            }
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -146,9 +201,12 @@ class TestErpconnectReplenishment(ErpconnectCase):
             (weekly.reorder_point, weekly.suggested_qty, weekly.urgency, weekly.vendor_id.id),
             (20.0, 20.0, "ORDER_NOW", False),
         )
-        # Dozen: nothing sold in the last 7 days → d = 0, ROP 0, never runs out.
+        # Dozen: nothing sold in the last 7 days → d = 0, ROP 0, never runs out; its 100 on hand
+        # are above the order-up-to level 0 by more than 30 days of demand (0) and one minimum
+        # order (none): 100 in excess, at the cost of 2.5 (60 / 12 / 2).
         dozen = self._suggestion(self.dozen)
-        self.assertEqual((dozen.reorder_point, dozen.urgency), (0.0, "OK"))
+        self.assertEqual((dozen.reorder_point, dozen.urgency), (0.0, "EXCESS"))
+        self.assertEqual((dozen.excess_qty, dozen.excess_value), (100.0, 250.0))
         self.assertEqual(dozen.days_of_coverage, 9999.0)
         self.assertFalse(self._suggestion(self.unsold), "no sale, no suggestion")
         # Applying sets the reorder rule of the warehouse's stock location to 20/20.
@@ -224,7 +282,8 @@ class TestErpconnectReplenishment(ErpconnectCase):
         self.assertAlmostEqual(suggestion.service_level, 0.98)
         self.assertAlmostEqual(suggestion.safety_stock, safety, places=2)
         self.assertAlmostEqual(suggestion.reorder_point, 20 + safety, places=2)
-        self.assertAlmostEqual(suggestion.suggested_qty, 20 + safety - 10, places=2)
+        # 20 + 5.88 - 10 = 15.88 units, ordered whole: 16.
+        self.assertAlmostEqual(suggestion.suggested_qty, math.ceil(20 + safety - 10))
 
     def test_non_storable_and_unsold_products_get_no_suggestion(self):
         inputs = self._inputs(self.situations[:2])
@@ -233,6 +292,73 @@ class TestErpconnectReplenishment(ErpconnectCase):
         self.assertTrue(self._suggestion(self.p1))
         self.assertFalse(self._suggestion(self.p2))
         self.assertFalse(self._suggestion(self.p3))
+
+    def test_minimum_and_packaging_give_an_rfq_line_of_60_for_a_need_of_41(self):
+        """Days policy, 3 safety days: d = 5, L = 7 (the vendor line's delay; no company lead
+        days; the frame's lead time 99 is not used): reorder point = order-up-to = 5 x 7 +
+        5 x 3 = 50. On hand 9: need 50 - 9 = 41, raised to the minimum 50, then to the next
+        multiple of 12: 60.
+
+        Washer: the same need of 41 units bought by the whole dozen: 4 dozens = 48 units; the
+        RFQ line says 4 dozens."""
+        self._publish(
+            self._inputs(
+                [
+                    (self.rivet, 5.0, 9.0, 0.0, 99.0, None),
+                    (self.washer, 5.0, 9.0, 0.0, 99.0, None),
+                ]
+            )
+        )
+        rivet, washer = self._suggestion(self.rivet), self._suggestion(self.washer)
+        self.assertEqual((rivet.reorder_point, rivet.order_up_to), (50.0, 50.0))
+        self.assertEqual((rivet.lead_time_days, rivet.lead_time_source), (7.0, "vendor"))
+        self.assertEqual((rivet.vendor_id, washer.vendor_id), (self.vendor_a, self.vendor_b))
+        self.assertEqual((rivet.min_qty, rivet.order_multiple), (50.0, 12.0))
+        self.assertEqual((rivet.suggested_qty, rivet.urgency), (60.0, "ORDER_NOW"))
+        self.assertEqual(washer.suggested_qty, 48.0)
+        self.assertEqual(
+            (washer.suggested_purchase_qty, washer.purchase_uom_id), (4.0, self.uom_dozen)
+        )
+        # Value at the vendor's price per product unit: 60 x 2 = 120; 24 a dozen = 2 a unit.
+        self.assertEqual((rivet.suggested_value, washer.suggested_value), (120.0, 96.0))
+        action = (rivet | washer).with_user(self.user_manager).action_create_rfqs()
+        lines = self.env["purchase.order"].search(action["domain"]).order_line
+        by_product = {line.product_id: line for line in lines}
+        self.assertEqual(
+            (by_product[self.rivet].product_qty, by_product[self.rivet].product_uom),
+            (60.0, self.uom_unit),
+        )
+        self.assertEqual(
+            (by_product[self.washer].product_qty, by_product[self.washer].product_uom),
+            (4.0, self.uom_dozen),
+        )
+        self.assertEqual(rivet.purchase_line_id, by_product[self.rivet])
+
+    def test_excess(self):
+        """d = 2, L = 7, 3 safety days: order-up-to 20. On hand 200 + 40 incoming = 240; the
+        margin is 30 days of demand (60) and one minimum order (50): excess 240 - 20 - 110 =
+        110 units, at the cost of 2: 220."""
+        self._publish(self._inputs([(self.rivet, 2.0, 200.0, 40.0, 7.0, None)]))
+        rivet = self._suggestion(self.rivet)
+        self.assertEqual((rivet.urgency, rivet.suggested_qty), ("EXCESS", 0.0))
+        self.assertEqual((rivet.excess_qty, rivet.excess_value), (110.0, 220.0))
+
+    def test_forecast_policy_covers_the_vendor_review_period(self):
+        """Forecast policy, vendor A reviewed weekly: protection = 7 + 7 = 14 days; 5 a day
+        every day: the moving average forecasts 5 a day, 5 x 14 = 70 over the protection."""
+        self.vendor_a.with_company(self.company).erpconnect_review_days = 7
+        settings = dict(self.settings, stock_policy="forecast", forecast_method="moving_average")
+        self._publish(self._inputs([(self.rivet, 5.0, 9.0, 0.0, 7.0, None)], settings))
+        rivet = self._suggestion(self.rivet)
+        self.assertEqual((rivet.review_days, rivet.protection_days), (7.0, 14.0))
+        self.assertEqual(rivet.policy, "forecast")
+        self.assertAlmostEqual(rivet.protection_demand, 70.0)
+
+    def test_no_vendor_uses_the_default_lead_time(self):
+        self._publish(self._inputs([self.situations[4]]))
+        p5 = self._suggestion(self.p5)
+        self.assertEqual(p5.lead_time_days, self.settings["default_lead_time"])
+        self.assertEqual((p5.lead_time_source, p5.vendor_id.id), ("default", False))
 
     # ------------------------------------------------------------------ staging
 

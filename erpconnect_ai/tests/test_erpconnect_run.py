@@ -149,7 +149,15 @@ class TestErpconnectRun(ErpconnectCase):
         # Each step of the pipeline once, in order.
         self.assertEqual(
             run.step_ids.mapped("name"),
-            ["extract", "forecast", "segments", "replenishment", "anomalies", "publish"],
+            [
+                "extract",
+                "forecast",
+                "segments",
+                "replenishment",
+                "policy_curve",
+                "anomalies",
+                "publish",
+            ],
         )
         self.assertEqual(set(run.step_ids.mapped("status")), {"done"})
         # extract: 63 + 9 + 2 history rows; forecast: 3 products.

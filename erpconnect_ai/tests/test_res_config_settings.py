@@ -78,7 +78,7 @@ class TestErpconnectSettings(ErpconnectCase):
         settings = self.env["res.company"].create({"name": "Fresh Co"})._erpconnect_settings()
         self.assertEqual(settings["lookback_days"], 365)
         self.assertEqual(settings["horizon_days"], 90)
-        self.assertEqual(settings["stock_policy"], "service")
+        self.assertEqual(settings["stock_policy"], "forecast")
         self.assertEqual(settings["forecast_method"], "auto")
         self.assertEqual(settings["service_level_c"], 0.9)
         self.assertEqual(len(settings), 17)
