@@ -46,7 +46,7 @@ CACHED_PERIODS = (7, 30, 90)
 #: previous period is the year before).
 MAX_PERIOD_DAYS = 365
 #: Longest history of one KPI per interval, in days: a year by day (≤ 366 points), five years by
-#: week (≤ 262 points), ten years by month (≤ 121 points).
+#: week (≤ 262 points), ten years by month (≤ 122 points).
 MAX_HISTORY_DAYS = {"day": 366, "week": 1827, "month": 3660}
 #: Longest daily sales history of the dashboard's forecast chart: a year by day.
 MAX_CHART_HISTORY_DAYS = 366
