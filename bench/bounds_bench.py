@@ -1,7 +1,7 @@
 """The largest call each public method accepts (issue 14.5): its time and a worker's memory.
 
 ``models/arguments.py`` bounds what every JSON-RPC method accepts (a year of dashboard, a year
-by day / five years by week / ten years by month of one KPI, 1,000 rows...). This bench makes
+by day / two years by week / three years by month of one KPI, 1,000 rows...). This bench makes
 the largest accepted call of each, as an ERPConnect AI Viewer, each in a fresh process (a worker
 that served nothing yet), and prints per call:
 
@@ -80,16 +80,16 @@ CALLS = {
         _metric("dead_stock_value", 366, "day"),
     ),
     "metric_stock_week": (
-        "get_metric('out_of_stock_count', 1827, 'week')",
-        _metric("out_of_stock_count", 1827, "week"),
+        "get_metric('out_of_stock_count', 731, 'week')",
+        _metric("out_of_stock_count", 731, "week"),
     ),
     "metric_stock_month": (
-        "get_metric('out_of_stock_count', 3660, 'month')",
-        _metric("out_of_stock_count", 3660, "month"),
+        "get_metric('out_of_stock_count', 1096, 'month')",
+        _metric("out_of_stock_count", 1096, "month"),
     ),
     "metric_sales_month": (
-        "get_metric('revenue_total', 3660, 'month')",
-        _metric("revenue_total", 3660, "month"),
+        "get_metric('revenue_total', 1096, 'month')",
+        _metric("revenue_total", 1096, "month"),
     ),
     "comparison_365": (
         "get_comparison(20 products, days=365)",
@@ -105,9 +105,9 @@ CALLS = {
         "get_forecast(best seller, horizon_days=365)",
         lambda env, fx: env["erpconnect.forecast"].get_forecast(fx["top_products"][0], 365),
     ),
-    "segmentation_730": (
-        "get_segmentation(days=730)",
-        lambda env, fx: env["product.product"].get_segmentation(730),
+    "segmentation_365": (
+        "get_segmentation(days=365)",
+        lambda env, fx: env["product.product"].get_segmentation(365),
     ),
     "anomalies_365": (
         "get_anomalies(days=365, z=0.001)",

@@ -37,21 +37,22 @@ import math
 
 from odoo.exceptions import AccessError, ValidationError
 
-#: Largest number of days of the legacy checks (10 years); see the limits below.
-MAX_DAYS = 3660
 #: Periods (days) the dashboard and the KPIs screen offer: the only ones whose figures are
 #: cached.
 CACHED_PERIODS = (7, 30, 90)
 #: Longest period of the dashboard, the KPI values and the product comparison: a year (its
 #: previous period is the year before).
 MAX_PERIOD_DAYS = 365
-#: Longest history of one KPI per interval, in days: a year by day (≤ 366 points), five years by
-#: week (≤ 262 points), ten years by month (≤ 122 points).
-MAX_HISTORY_DAYS = {"day": 366, "week": 1827, "month": 3660}
+#: Longest history of one KPI per interval, in days: a year by day (≤ 366 points), two years by
+#: week (≤ 106 points), three years by month (≤ 37 points). The per-product stock KPIs rebuild
+#: every day of it for every product: five years by week took 650 MB more of a worker's memory
+#: on 10,000 products (bench/bounds_bench.py), two years take about 260 MB.
+MAX_HISTORY_DAYS = {"day": 366, "week": 731, "month": 1096}
 #: Longest daily sales history of the dashboard's forecast chart: a year by day.
 MAX_CHART_HISTORY_DAYS = 366
-#: Longest look-back of ``get_segmentation``: two years (the analysis' default is one).
-MAX_SEGMENTATION_DAYS = 730
+#: Longest look-back of ``get_segmentation``: a year, the analysis' default look-back (two years
+#: took 745 MB more of a worker's memory on 10,000 products, bench/bounds_bench.py).
+MAX_SEGMENTATION_DAYS = 365
 #: Most rows a list method returns (``get_suggestions(limit)``, ``get_anomalies``).
 MAX_LIST_ROWS = 1000
 #: Largest record id: PostgreSQL's ``integer`` (a larger one is no record of ours).

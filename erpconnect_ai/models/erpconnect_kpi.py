@@ -98,7 +98,7 @@ class ErpconnectKpi(models.AbstractModel):
         over the point's dates, a snapshot's its value at the end of them.
 
         :param str code: a catalogue code (``get_catalog()``)
-        :param int days: 1 to 366 by day, 1,827 by week (5 years), 3,660 by month (10 years)
+        :param int days: 1 to 366 by day, 731 by week (2 years), 1,096 by month (3 years)
         :param str interval: "day", "week" or "month"
         :returns: the catalogue entry plus ``"days"``, ``"interval"``, ``"date_from"``,
             ``"date_to"`` and ``"points"``: list of ``{"label", "date", "date_from", "date_to",

@@ -94,7 +94,7 @@ class ProductProduct(models.Model):
         of sales, computed now with the configured modes and thresholds (the stored segment
         fields hold the nightly one over the configured look-back).
 
-        :param int days: look-back window in days (7 to 730, default 60).
+        :param int days: look-back window in days (7 to 365, default 60).
         :returns: ``{"company_id", "as_of" (ISO date), "days", "products": [{"product_id",
             "product_name", "default_code", "revenue", "revenue_share", "abc", "cv", "xyz",
             "segment"}] (by revenue, highest first; ``cv`` is None without weekly demand),

@@ -2,8 +2,8 @@
 itself that the caller is an ERPConnect AI user.
 
 Bounds (``models/arguments.py``): a period of at most a year (365 days); one KPI's history a year
-by day (366), five years by week (1,827), ten years by month (3,660); the forecast chart a year
-of history (366); segmentation two years (730); lists 1,000 rows; record ids within PostgreSQL's
+by day (366), two years by week (731), three years by month (1,096); the forecast chart a year
+of history (366); segmentation a year (365); lists 1,000 rows; record ids within PostgreSQL's
 ``integer`` (2,147,483,647). Only the periods the screens offer (7, 30, 90 days) are cached.
 """
 
@@ -65,17 +65,17 @@ class TestBoundedCalls(ErpconnectCase):
             (
                 lambda: kpi.get_metric("revenue_total", 367, "day"),
                 "days must be a whole number from 1 to 366 for a history by day (by day up to "
-                "366, by week up to 1827, by month up to 3660), got 367.",
+                "366, by week up to 731, by month up to 1096), got 367.",
             ),
-            (lambda: kpi.get_metric("revenue_total", 1828, "week"), "from 1 to 1827"),
-            (lambda: kpi.get_metric("revenue_total", 3661, "month"), "from 1 to 3660"),
+            (lambda: kpi.get_metric("revenue_total", 732, "week"), "from 1 to 731"),
+            (lambda: kpi.get_metric("revenue_total", 1097, "month"), "from 1 to 1096"),
             (
                 lambda: dashboard.get_product_forecast_chart(steady, history_days=367),
                 "history_days must be a whole number from 1 to 366, got 367.",
             ),
             (
-                lambda: env["product.product"].get_segmentation(731),
-                "days must be a whole number from 7 to 730",
+                lambda: env["product.product"].get_segmentation(366),
+                "days must be a whole number from 7 to 365, got 366.",
             ),
             (lambda: env["erpconnect.anomaly"].get_anomalies(days=366), "from 1 to 365"),
             (lambda: env["erpconnect.anomaly"].get_anomalies(z=float("nan")), "z must be"),
@@ -117,23 +117,23 @@ class TestBoundedCalls(ErpconnectCase):
         env = self._env()
         kpi = env["erpconnect.kpi"]
         with freeze_time(NOW):
-            # A year by day is 366 points. Five years by week: 1,827 days up to Monday 07-01
-            # start on Tuesday 2019-07-02, in the week of Monday 2019-07-01, 1,827 / 7 = 261
-            # weeks before today's: 262 points. Ten years by month: 3,660 days up to 07-01 start on
-            # 2014-06-25 (10 years back is 2014-07-01, 3,653 days with three leap days; 6 more),
-            # months 2014-06 .. 2024-07: 122 points.
+            # A year by day is 366 points. Two years by week: 731 days up to Monday 2024-07-01
+            # (2022-07-01 .. 2024-07-01 is 365 + 366 = 731 days) start on Saturday 2022-07-02,
+            # in the week of Monday 2022-06-27, 735 / 7 = 105 weeks before today's: 106 points.
+            # Three years by month: 1,096 days (365 + 365 + 366) start on 2021-07-02, months
+            # 2021-07 .. 2024-07: 37 points.
             day = kpi.get_metric("revenue_total", 366, "day")
-            week = kpi.get_metric("revenue_total", 1827, "week")
-            month = kpi.get_metric("revenue_total", 3660, "month")
+            week = kpi.get_metric("revenue_total", 731, "week")
+            month = kpi.get_metric("revenue_total", 1096, "month")
             dashboard = env["erpconnect.dashboard"].get_dashboard_data(365)
             chart = env["erpconnect.dashboard"].get_product_forecast_chart(self.steady.id, 366)
-            segmentation = env["product.product"].get_segmentation(730)
+            segmentation = env["product.product"].get_segmentation(365)
         self.assertEqual(len(day["points"]), 366)
-        self.assertEqual(len(week["points"]), 262)
-        self.assertEqual(len(month["points"]), 122)
+        self.assertEqual(len(week["points"]), 106)
+        self.assertEqual(len(month["points"]), 37)
         self.assertEqual(dashboard["period"], {"date_from": "2023-07-03", "date_to": "2024-07-01"})
         self.assertEqual(len(chart["history"]), 366)
-        # steady sold 4 × 63 days + 1,000 the day before: all of it within two years.
+        # steady sold 4 × 63 days + 1,000 the day before: all of it within the year.
         steady = next(
             row for row in segmentation["products"] if row["product_id"] == self.steady.id
         )
