@@ -1,6 +1,6 @@
 """The largest call each public method accepts (issue 14.5): its time and a worker's memory.
 
-``models/arguments.py`` bounds what every JSON-RPC method accepts (a year of dashboard, a year
+``models/arguments.py`` bounds what every JSON-RPC method accepts (90 days of dashboard, a year of KPIs, a year
 by day / two years by week / three years by month of one KPI, 1,000 rows...). This bench makes
 the largest accepted call of each, as an ERPConnect AI Viewer, each in a fresh process (a worker
 that served nothing yet), and prints per call:
@@ -9,7 +9,7 @@ that served nothing yet), and prints per call:
 - the worker's resident memory before the call, its peak during the call (sampled every 5 ms,
   and the process' ``ru_maxrss`` when the call raised it) and what stays after it;
 - the entries the call left in the worker's KPI cache (only the periods the screens offer,
-  ``CACHED_PERIODS``, are kept: a year-long dashboard is computed and dropped).
+  ``CACHED_PERIODS``, are kept: an 89-day dashboard is computed and dropped).
 
 Usage, from the repository root, on a copy of the 10,000-product database upgraded to the
 current addon (the demand ledger is built by the upgrade, about a minute)::
@@ -57,7 +57,7 @@ def _metric(code, days, interval):
 
 #: name → (the call as a JSON-RPC caller writes it, function(viewer env, fixtures)).
 CALLS = {
-    "dashboard_365": ("get_dashboard_data(days=365)", _dashboard(365)),
+    "dashboard_89": ("get_dashboard_data(days=89) (not cached)", _dashboard(89)),
     "dashboard_90": ("get_dashboard_data(days=90) (a screen's period: cached)", _dashboard(90)),
     "kpi_overview_365": (
         "get_kpi_overview(days=365)",

@@ -12,7 +12,7 @@ call makes a worker compute or hold more than the largest one measured by
 ============================================  ============================================
 method                                         accepted
 ============================================  ============================================
-``erpconnect.dashboard.get_dashboard_data``    ``days`` 1..``MAX_PERIOD_DAYS`` (UI: 7, 30, 90)
+``erpconnect.dashboard.get_dashboard_data``    ``days`` 1..``MAX_DASHBOARD_DAYS`` (UI: 7, 30, 90)
 ``erpconnect.dashboard.get_kpi_overview``      ``days`` 1..``MAX_PERIOD_DAYS``
 ``erpconnect.kpi.get_metrics``                 ``days`` 1..``MAX_PERIOD_DAYS``
 ``erpconnect.kpi.get_comparison``              ``days`` 1..``MAX_PERIOD_DAYS``, 1..20 ids
@@ -40,9 +40,13 @@ from odoo.exceptions import AccessError, ValidationError
 #: Periods (days) the dashboard and the KPIs screen offer: the only ones whose figures are
 #: cached.
 CACHED_PERIODS = (7, 30, 90)
-#: Longest period of the dashboard, the KPI values and the product comparison: a year (its
-#: previous period is the year before).
+#: Longest period of the KPI values and the product comparison: a year (its previous period is
+#: the year before).
 MAX_PERIOD_DAYS = 365
+#: Longest period of the whole dashboard: its longest choice. Its sales panels hold a row per
+#: product and day: a year took 500 MB more of a worker's memory on 10,000 products
+#: (bench/bounds_bench.py), 90 days 125 MB.
+MAX_DASHBOARD_DAYS = 90
 #: Longest history of one KPI per interval, in days: a year by day (≤ 366 points), two years by
 #: week (≤ 106 points), three years by month (≤ 37 points). The per-product stock KPIs rebuild
 #: every day of it for every product: five years by week took 650 MB more of a worker's memory

@@ -9,6 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from ..engine import kpi_formulas
 from .arguments import (
     MAX_CHART_HISTORY_DAYS,
+    MAX_DASHBOARD_DAYS,
     cached_periods_only,
     check_days,
     check_record_id,
@@ -62,7 +63,7 @@ class ErpconnectDashboard(models.AbstractModel):
     def get_dashboard_data(self, days=30):
         """Everything the dashboard shows, for the current company and the last ``days`` days.
 
-        :param int days: length of the period, 1 to 365 (the dashboard offers 7, 30 and 90;
+        :param int days: length of the period, 1 to 90 (the dashboard offers 7, 30 and 90;
             the figures of other periods are not cached).
         :returns: dict with keys ``days``, ``period`` (``date_from``, ``date_to``),
             ``currency_id``, ``is_manager``, ``layout`` (see ``erpconnect.dashboard.layout``),
@@ -72,7 +73,7 @@ class ErpconnectDashboard(models.AbstractModel):
             is a dict with ``available`` (bool) and ``message`` (why it is empty, or "").
         """
         check_viewer(self.env)
-        days = self._check_days(days)
+        days = check_days(self.env, days, maximum=MAX_DASHBOARD_DAYS)
         return cached_periods_only(self, days)._dashboard_data(days)
 
     @api.model

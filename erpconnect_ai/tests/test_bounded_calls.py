@@ -1,7 +1,8 @@
 """Issue 14 items 5 and 6: every public read method bounds the work of its caller, and checks
 itself that the caller is an ERPConnect AI user.
 
-Bounds (``models/arguments.py``): a period of at most a year (365 days); one KPI's history a year
+Bounds (``models/arguments.py``): the dashboard's period at most 90 days, another period at
+most a year (365 days); one KPI's history a year
 by day (366), two years by week (731), three years by month (1,096); the forecast chart a year
 of history (366); segmentation a year (365); lists 1,000 rows; record ids within PostgreSQL's
 ``integer`` (2,147,483,647). Only the periods the screens offer (7, 30, 90 days) are cached.
@@ -56,8 +57,8 @@ class TestBoundedCalls(ErpconnectCase):
         steady = self.steady.id
         refusals = [
             (
-                lambda: dashboard.get_dashboard_data(366),
-                "days must be a whole number from 1 to 365",
+                lambda: dashboard.get_dashboard_data(91),
+                "days must be a whole number from 1 to 90, got 91.",
             ),
             (lambda: dashboard.get_kpi_overview(366), "from 1 to 365, got 366"),
             (lambda: kpi.get_metrics(10**6), "from 1 to 365, got 1000000"),
@@ -125,13 +126,14 @@ class TestBoundedCalls(ErpconnectCase):
             day = kpi.get_metric("revenue_total", 366, "day")
             week = kpi.get_metric("revenue_total", 731, "week")
             month = kpi.get_metric("revenue_total", 1096, "month")
-            dashboard = env["erpconnect.dashboard"].get_dashboard_data(365)
+            dashboard = env["erpconnect.dashboard"].get_dashboard_data(90)
             chart = env["erpconnect.dashboard"].get_product_forecast_chart(self.steady.id, 366)
             segmentation = env["product.product"].get_segmentation(365)
         self.assertEqual(len(day["points"]), 366)
         self.assertEqual(len(week["points"]), 106)
         self.assertEqual(len(month["points"]), 37)
-        self.assertEqual(dashboard["period"], {"date_from": "2023-07-03", "date_to": "2024-07-01"})
+        # 90 days up to 07-01: from 04-03 (30 days of June, 31 of May, 28 of April)
+        self.assertEqual(dashboard["period"], {"date_from": "2024-04-03", "date_to": "2024-07-01"})
         self.assertEqual(len(chart["history"]), 366)
         # steady sold 4 × 63 days + 1,000 the day before: all of it within the year.
         steady = next(
