@@ -1,9 +1,9 @@
 """The largest call each public method accepts (issue 14.5): its time and a worker's memory.
 
-``models/arguments.py`` bounds what every JSON-RPC method accepts (90 days of dashboard, a year of KPIs, a year
-by day / two years by week / three years by month of one KPI, 1,000 rows...). This bench makes
-the largest accepted call of each, as an ERPConnect AI Viewer, each in a fresh process (a worker
-that served nothing yet), and prints per call:
+``models/arguments.py`` bounds what every JSON-RPC method accepts (90 days of dashboard, a year
+of KPIs, a year by day / two years by week / three years by month of one KPI, 1,000 rows...).
+This bench makes the largest accepted call of each, as an ERPConnect AI Viewer, each in a fresh
+process (a worker that served nothing yet), and prints per call:
 
 - the wall time of the call with the cache empty (median of ``--repeat``; min and max);
 - the worker's resident memory before the call, its peak during the call (sampled every 5 ms,
