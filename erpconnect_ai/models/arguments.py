@@ -48,9 +48,9 @@ MAX_PERIOD_DAYS = 365
 #: (bench/bounds_bench.py), 90 days 125 MB.
 MAX_DASHBOARD_DAYS = 90
 #: Longest history of one KPI per interval, in days: a year by day (≤ 366 points), two years by
-#: week (≤ 106 points), three years by month (≤ 37 points). The per-product stock KPIs rebuild
-#: every day of it for every product: five years by week took 650 MB more of a worker's memory
-#: on 10,000 products (bench/bounds_bench.py), two years take about 260 MB.
+#: week (≤ 106 points), three years by month (≤ 37 points); the KPIs screen asks for its period
+#: (≤ 90 days). On 10,000 products a per-product stock KPI by week or month took about 630 MB
+#: more of a worker's memory for any of these lengths (bench/bounds_bench.py).
 MAX_HISTORY_DAYS = {"day": 366, "week": 731, "month": 1096}
 #: Longest daily sales history of the dashboard's forecast chart: a year by day.
 MAX_CHART_HISTORY_DAYS = 366
