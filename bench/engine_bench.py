@@ -26,6 +26,7 @@ Usage::
     python bench/engine_bench.py                       # 1,000 and 10,000 products, real data
     python bench/engine_bench.py --products 1000 --days 365
     python bench/engine_bench.py --quick               # 1,000 products, fewer methods, no SID
+    python bench/engine_bench.py --methods auto --seeds 42,1,2,3 --engine ../before/erpconnect_ai
 """
 
 import argparse
@@ -44,7 +45,17 @@ import numpy as np
 import pandas as pd
 
 BENCH_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH_DIR.parent / "erpconnect_ai"))
+
+
+def _addon_dir():
+    """The addon directory whose engine is measured: ``--engine DIR`` (e.g. an older commit's
+    ``erpconnect_ai`` from ``git archive``, for before/after figures), else this checkout's."""
+    if "--engine" in sys.argv[:-1]:
+        return sys.argv[sys.argv.index("--engine") + 1]
+    return str(BENCH_DIR.parent / "erpconnect_ai")
+
+
+sys.path.insert(0, _addon_dir())
 
 import engine  # noqa: E402
 from engine import forecasting, metrics  # noqa: E402
@@ -104,7 +115,7 @@ def measure_speed(history, label):
     try:
         history.to_pickle(path)
         output = subprocess.run(
-            [sys.executable, __file__, "--speed-child", path],
+            [sys.executable, __file__, "--engine", _addon_dir(), "--speed-child", path],
             check=True,
             capture_output=True,
             text=True,
@@ -323,6 +334,9 @@ def main():
         "--quick", action="store_true", help="1,000 products, fewer methods, no real data"
     )
     parser.add_argument("--no-real", action="store_true", help="skip the SID real data")
+    parser.add_argument("--methods", help="comma-separated methods of the accuracy tables")
+    parser.add_argument("--seeds", help="comma-separated seeds (default: --seed)")
+    parser.add_argument("--engine", help="addon directory of the engine to measure")
     parser.add_argument("--speed-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.speed_child:
@@ -331,6 +345,9 @@ def main():
 
     sizes = [int(size) for size in args.products.split(",")]
     methods = QUICK_METHODS if args.quick else forecasting.METHOD_NAMES
+    if args.methods:
+        methods = tuple(args.methods.split(","))
+    seeds = [int(seed) for seed in args.seeds.split(",")] if args.seeds else [args.seed]
     if args.quick:
         sizes = [min(sizes)]
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
@@ -339,18 +356,21 @@ def main():
         % (os.cpu_count(), " ".join("%.2f" % x for x in load), np.__version__, pd.__version__)
     )
     extra = statsforecast_runs() if not args.quick else {}
+    print("engine measured: %s" % Path(engine.__file__).parent)
     for size in sizes:
-        start = time.perf_counter()
-        _products, history = generate_demand(size, args.days, seed=args.seed, end_date=END_DATE)
-        print(
-            "\n%d products x %d days (seed %d): %d history rows, generated in %.1f s"
-            % (size, args.days, args.seed, len(history), time.perf_counter() - start)
-        )
-        measure_speed(history, "%d products" % size)
-        results = measure_accuracy(
-            history, methods, "%d products" % size, extra if size == min(sizes) else None
-        )
-        check(results, "%d products" % size)
+        for seed in seeds:
+            start = time.perf_counter()
+            _products, history = generate_demand(size, args.days, seed=seed, end_date=END_DATE)
+            print(
+                "\n%d products x %d days (seed %d): %d history rows, generated in %.1f s"
+                % (size, args.days, seed, len(history), time.perf_counter() - start)
+            )
+            if seed == seeds[0]:
+                measure_speed(history, "%d products" % size)
+            results = measure_accuracy(
+                history, methods, "%d products" % size, extra if size == min(sizes) else None
+            )
+            check(results, "%d products" % size)
     if not args.quick and not args.no_real:
         print("\nreal data: ddop SID (500 store x item series, 2013-01-01 to 2017-12-31)")
         history = sid_history()

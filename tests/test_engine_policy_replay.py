@@ -9,6 +9,7 @@ from engine.policy_replay import (
     DECISION_COLUMNS,
     PRODUCT_COLUMNS,
     _refit_reviews,
+    launch_ends,
 )
 from tools import generate_demand
 
@@ -194,3 +195,51 @@ def test_refit_schedule(review_days, refit_days, expected):
     origins = list(range(0, 365, review_days))
     refits = _refit_reviews(origins, review_days, refit_days, 364)
     assert [origin for origin, refit in zip(origins, refits) if refit] == expected
+
+
+def test_launch_ends_by_hand():
+    # Reviews on days 5, 12, 19 (weekly). A review on day o decides on the days before o.
+    # f = 0: sold before the first review → measured from the first review, day 5;
+    # f = 5: a sale on the first review's day is known from the review of day 12 → 12 + 2 = 14;
+    # f = 10: first review after it 12, lead 2 → 14;  f = 12 → 19 + 2 = 21;
+    # f = 13, lead 3.5 (rounded up to 4 days, as the replay delivers) → 19 + 4 = 23;
+    # f = 40 (never sold, D = 40): no review knows it → after the last review (19 + 7) + 1 = 27.
+    first_sales = np.array([0, 5, 10, 12, 13, 40])
+    lead = np.array([2.0, 2.0, 2.0, 2.0, 3.5, 1.0])
+    assert list(launch_ends(first_sales, [5, 12, 19], lead)) == [5, 14, 14, 21, 23, 27]
+
+
+def test_a_launch_inside_the_window_is_reported_apart():
+    # Product 1 sells 2 a day since long before the window (as in the first test); product 2 is
+    # launched on day 3 of the 28-day window, 2 a day, lead time 2, weekly reviews (days 0, 7,
+    # 14, 21). The first review knowing its first sale is day 7; its order arrives on day 9.
+    # Days 3-8 (6 days x 2 = 12 units) are its launch period: nothing on hand, all 12 lost,
+    # reported as launch_demand = launch_lost = 12 and not in its outcome: demand counted
+    # 25 x 2 - 12 = 38 (days 9-27), and no stock-out day before day 9.
+    launched = constant_history((2,), days=25)
+    history = pd.concat([constant_history((1,)), launched])
+    frame = pd.DataFrame({"product_id": [1, 2], "lead_time_days": [2.0, 2.0], "abc": ["B", "B"]})
+    result = replay(history, frame)
+    products = result.products.set_index("product_id")
+    assert products.loc[1, "launch_demand"] == 0.0 and products.loc[1, "demand"] == 56.0
+    assert products.loc[1, "fill_rate"] == pytest.approx(1.0)
+    assert products.loc[2, "launch_demand"] == 12.0
+    assert products.loc[2, "launch_lost"] == pytest.approx(12.0)
+    assert products.loc[2, "demand"] == 38.0
+    assert products.loc[2, "sold"] + products.loc[2, "lost_units"] == pytest.approx(38.0)
+    assert products.loc[2, "stockout_days"] <= 28 - 9
+    decisions = result.decisions[result.decisions.product_id == 2]
+    assert list(decisions.qty[:1]) == [0.0]  # day 0: nothing known, nothing ordered
+    # the first order is the one of day 7, arriving on day 9
+    first_order = decisions[decisions.qty > 0].iloc[0]
+    assert first_order.date == WINDOW_START + pd.Timedelta(days=7)
+    assert first_order.arrival == WINDOW_START + pd.Timedelta(days=9)
+    # the class adds the launch columns up: 0 + 12 units of launch demand, all lost
+    classes = result.classes.set_index("abc")
+    assert classes.loc["B", "launch_demand"] == 12.0
+    assert classes.loc["B", "launch_lost"] == pytest.approx(12.0)
+    assert classes.loc["B", "demand"] == 56.0 + 38.0
+    # days of demand count the launch demand too: (56 + 50) / 28 units a day
+    assert classes.loc["B", "days_of_demand"] == pytest.approx(
+        classes.loc["B", "avg_on_hand"] / ((56.0 + 50.0) / 28)
+    )

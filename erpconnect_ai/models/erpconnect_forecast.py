@@ -343,10 +343,10 @@ class ErpconnectForecast(models.Model):
             longer than the forecasts
         :raise UserError: the product does not exist or the user cannot read it
         """
+        self.check_access("read")
         check_record_id(self.env, product_id, "product_id")
         max_horizon = self.env.company._erpconnect_settings()["horizon_days"]
         check_whole_number(self.env, horizon_days, "horizon_days", 1, max_horizon)
-        self.check_access("read")
         product = self.env["product.product"].search([("id", "=", product_id)])
         if not product:
             raise UserError(

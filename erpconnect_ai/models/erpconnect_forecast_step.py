@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from .. import engine
@@ -26,6 +25,7 @@ from .erpconnect_forecast import (
     _is_finite,
     _number,
 )
+from .erpconnect_run import AnalysisError
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ class ErpconnectForecastStep(models.Model):
         Sets ``inputs.forecast_summary`` (the adjusted summaries); returns the number of staged
         forecasts.
 
-        :raise UserError: the forecast failed for every product
+        :raise AnalysisError: the forecast failed for every product (the error in its
+            ``details``)
         """
         product_ids = inputs.product_ids
         adjustments = self.env["erpconnect.forecast.adjustment"]._adjustments_frame(
@@ -71,12 +72,13 @@ class ErpconnectForecastStep(models.Model):
             run._count_products(processed=len(batch) - batch_failed, failed=batch_failed)
             run._checkpoint(done=done, remaining=len(product_ids) - done)
         if product_ids and failed == len(product_ids):
-            raise UserError(
+            raise AnalysisError(
                 self.env._(
-                    "The forecast failed for all %(count)s products: %(error)s",
+                    "The forecast failed for all %(count)s products: an administrator finds "
+                    "the error on the run and the details in the server log.",
                     count=failed,
-                    error=first_error,
-                )
+                ),
+                details=first_error,
             )
         summary = pd.concat(summaries, ignore_index=True) if summaries else None
         inputs.forecast_summary = summary
