@@ -37,6 +37,8 @@
         "views/erpconnect_forecast_views.xml",
         "views/erpconnect_forecast_line_views.xml",
         "views/erpconnect_demand_daily_views.xml",
+        "views/erpconnect_forecast_adjustment_views.xml",
+        "views/erpconnect_forecast_accuracy_views.xml",
         "views/res_config_settings_views.xml",
         "views/erpconnect_dashboard_views.xml",
         "views/erpconnect_sample_history_views.xml",

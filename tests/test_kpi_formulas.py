@@ -31,10 +31,10 @@ def _kpi_docs():
 #: The catalogue's size: a KPI added or removed must update this number, docs/kpis.md
 #: (``python3 bench/kpi_docs.py``) and the hand-computed table
 #: (erpconnect_ai/tests/kpi_expected.py).
-CATALOGUE_SIZE = 36
+CATALOGUE_SIZE = 38
 
 
-def test_catalogue_has_its_36_complete_entries():
+def test_catalogue_has_its_38_complete_entries():
     assert len(catalog.KPI_CATALOG) == CATALOGUE_SIZE
     codes = [kpi.code for kpi in catalog.KPI_CATALOG]
     assert len(set(codes)) == len(codes)
@@ -325,12 +325,19 @@ def story_data():
         trailing_lines=[[1, 2, 5], [0, 1, 3], [1, 1, 0], [0, 0, 1], [0, 0, 1]],
         anomalies_7d=anomalies[7],
         anomalies_30d=anomalies[30],
-        forecast_accuracy_smape=[nan, nan, 0.3],  # mean of 0.2 and 0.4, as stored
-        forecast_accuracy_mase=[nan, nan, 1.0],
+        # weeks scored after the fact, weighted by days: A 03-16 | A, B 7 days, C 3 days
+        forecast_accuracy_smape=[nan, 0.5, (0.2 * 7 + 0.4 * 7 + 0.6 * 3) / 17],  # as stored
+        forecast_accuracy_mase=[nan, 1.5, (0.8 * 7 + 1.2 * 7 + 1.0 * 3) / 17],
         trained_models=[nan, 3, 4],
         last_training=[nan, _ordinal("03-20"), _ordinal("04-28")],
         suggestions=[0, 0, 3],
         suggestions_applied=[0, 0, 1],
+        # B's stock-out 03-30..04-03, 500 over 5 days: 03-30, 03-31 | 04-01..04-03
+        lost_sales=[0, 200, 300],
+        # adjusted days of the scored weeks by their last day: A 03-16 | A 04-20, B 04-27;
+        # gain = days × (statistical − adjusted error): 5 × (2 − 3) | 4 × (5 − 2) + 2 × (1 − 4)
+        adjusted_days=[0, 5, 6],
+        adjusted_gain=[0, -5, 6],
     )
 
 

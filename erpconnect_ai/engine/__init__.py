@@ -6,6 +6,7 @@ products at once on a products × days matrix.
 
 from . import metrics, model_store
 from .accuracy import score_forecasts
+from .adjustments import adjust_forecast, adjust_lines
 from .anomalies import detect_anomalies
 from .baseline import demand_baseline, moving_average_forecast
 from .forecasting import ForecastResult, backtest, forecast, forecast_products

@@ -374,10 +374,12 @@ KPI_CATALOG = (
         direction="lower",
         kind="snapshot",
         description=_lt(
-            "Mean backtest sMAPE (0 to 200 %) of the current forecasts that have a backtest; "
-            "known for today only (no previous value, no history)."
+            "sMAPE (0 to 200 %) of the forecasts measured after the fact: the forecast weeks "
+            "scored against what then sold whose last day is in the period, weighted by their "
+            "days scored (stock-out days are not scored). The backtest figure of each forecast "
+            "is only what to expect."
         ),
-        sources=("runs",),
+        sources=("forecast_scores",),
     ),
     KpiDefinition(
         code="forecast_accuracy_mase",
@@ -387,10 +389,10 @@ KPI_CATALOG = (
         direction="lower",
         kind="snapshot",
         description=_lt(
-            "Mean backtest MASE (error / error of a seasonal naive forecast; below 1 beats it) "
-            "of the current forecasts that have a backtest; known for today only."
+            "MASE (error / the forecast's error scale; below 1 beats repeating last week) of "
+            "the forecasts measured after the fact, over the same weeks as the sMAPE."
         ),
-        sources=("runs",),
+        sources=("forecast_scores",),
     ),
     KpiDefinition(
         code="anomalies_7d",
@@ -415,6 +417,36 @@ KPI_CATALOG = (
             "Abnormal sales days detected, dated in the 30 days up to the end of the period."
         ),
         sources=("anomalies",),
+    ),
+    KpiDefinition(
+        code="lost_sales",
+        name=_lt("Lost sales (estimated)"),
+        category="ai",
+        unit="currency",
+        direction="lower",
+        kind="flow",
+        description=_lt(
+            "Sales the stock-outs of the period lost: over the days a product could not be sold "
+            "(nothing on hand, no sale), the demand its forecast expected × its average price "
+            "sold, as the current stock-out anomalies estimate it (a stock-out's value spread "
+            "evenly over its days)."
+        ),
+        sources=("stockouts",),
+    ),
+    KpiDefinition(
+        code="forecast_value_added",
+        name=_lt("Forecast value added"),
+        category="ai",
+        unit="ratio",
+        direction="higher",
+        kind="flow",
+        description=_lt(
+            "Error of the statistical forecast − error of the planners' adjusted forecast "
+            "(mean absolute error, units a day), over the adjusted product-days of the forecast "
+            "weeks scored after the fact whose last day is in the period; above 0 the "
+            "adjustments helped. No data without adjusted days."
+        ),
+        sources=("forecast_scores",),
     ),
     KpiDefinition(
         code="trained_model_count",

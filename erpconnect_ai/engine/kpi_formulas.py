@@ -313,11 +313,16 @@ class KpiData:
       net of returns), ``trailing_qty`` and ``trailing_lines`` (P × B, quantity and lines sold in
       the ``DEAD_STOCK_DAYS`` before each bucket end);
     - per bucket end (B,): ``anomalies_7d, anomalies_30d`` (``nan`` where the window was not
-      scanned in full, :func:`scan_covered`), ``forecast_accuracy_smape`` (mean backtest sMAPE
-      as the forecasts store it, a fraction 0–2; the KPI is in %), ``forecast_accuracy_mase,
-      trained_models, last_training`` (a day ordinal);
+      scanned in full, :func:`scan_covered`), ``trained_models, last_training`` (a day
+      ordinal);
     - per bucket (B,), replenishment suggestions by creation: ``suggestions,
       suggestions_applied``;
+    - per bucket (B,), the forecasts' value: ``lost_sales`` (estimated value the stock-out days
+      of the bucket lost), ``adjusted_days`` (adjusted product-days of the forecast weeks scored
+      after the fact that end in the bucket) and ``adjusted_gain`` (their sum of statistical −
+      adjusted daily absolute errors); ``forecast_accuracy_smape`` (sMAPE of the weeks scored
+      after the fact that end in the bucket, weighted by their days, a fraction 0–2 as stored;
+      the KPI is in %) and ``forecast_accuracy_mase``;
     - where the data begins (:func:`no_data_buckets`): ``bucket_end`` (B,), the day ordinal of
       each bucket's exclusive end; ``orders_since`` and ``stock_since``, the day ordinals of the
       company's first confirmed order and first done stock move (``nan``, the default, when
@@ -337,6 +342,9 @@ class KpiData:
         "last_training",
         "suggestions",
         "suggestions_applied",
+        "lost_sales",
+        "adjusted_days",
+        "adjusted_gain",
         "bucket_end",
     )
     #: Day ordinals where data begins (scalars); ``nan`` until loaded.
@@ -525,15 +533,22 @@ def _delivery_kpis(data):
 
 def _ai_kpis(data):
     return {
-        # stored as a fraction (0–2), shown in % like the catalogue says
-        "forecast_accuracy_smape": np.asarray(data.forecast_accuracy_smape, dtype=np.float64)
-        * 100.0,
-        "forecast_accuracy_mase": np.asarray(data.forecast_accuracy_mase, dtype=np.float64),
         "trained_model_count": np.asarray(data.trained_models, dtype=np.float64),
         "last_training_date": np.asarray(data.last_training, dtype=np.float64),
         "anomalies_7d": np.asarray(data.anomalies_7d, dtype=np.float64),
         "anomalies_30d": np.asarray(data.anomalies_30d, dtype=np.float64),
         "suggestions_applied_rate": percent(data.suggestions_applied, data.suggestions),
+    }
+
+
+def _forecast_value_kpis(data):
+    return {
+        "lost_sales": np.asarray(data.lost_sales, dtype=np.float64),
+        "forecast_value_added": safe_div(data.adjusted_gain, data.adjusted_days),
+        # stored as a fraction (0–2), shown in % like the catalogue says
+        "forecast_accuracy_smape": np.asarray(data.forecast_accuracy_smape, dtype=np.float64)
+        * 100.0,
+        "forecast_accuracy_mase": np.asarray(data.forecast_accuracy_mase, dtype=np.float64),
     }
 
 
@@ -563,6 +578,8 @@ def compute_kpis(data, codes=None):
             results.update(_stock_product_kpis(data, stock))
     if sources & {"runs", "anomalies", "suggestions"}:
         results.update(_ai_kpis(data))
+    if sources & {"stockouts", "forecast_scores"}:
+        results.update(_forecast_value_kpis(data))
     missing = np.full(bucket_count, np.nan)
     values = {}
     for code in codes:

@@ -13,7 +13,11 @@ from . import erpconnect_run
 from . import erpconnect_run_health
 from . import erpconnect_run_step
 from . import erpconnect_forecast
+from . import erpconnect_forecast_step
 from . import erpconnect_forecast_line
+from . import erpconnect_forecast_adjustment
+from . import erpconnect_forecast_snapshot
+from . import erpconnect_forecast_accuracy
 from . import erpconnect_model_file
 from . import res_partner
 from . import erpconnect_sample_history

@@ -1,6 +1,5 @@
 """The data one analysis run hands from step to step (no ORM objects inside)."""
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,23 +22,12 @@ PRODUCT_COLUMNS = (
 )
 
 
-#: z of the 95 % interval of the engine's forecast summary (qty ± 1.96 σ).
-INTERVAL_95_Z = 1.96
-
-
 def daily_error_sigma(summary):
-    """σ of the daily forecast error of each row of an engine forecast ``summary`` (NaN where
-    unknown): the one place the ORM layer derives it.
-
-    The engine's summary carries ``sigma_daily`` once the forecasting issue lands: it is used
-    as is. Until then σ is recovered from the 7-day 95 % interval, ``(upper_7d − qty_7d) /
-    (1.96 · √7)``. (Lead: when every summary has ``sigma_daily``, drop the fallback below.)
-    """
-    if "sigma_daily" in summary.columns:
-        return summary["sigma_daily"].astype(float)
-    if not {"qty_7d", "upper_7d"} <= set(summary.columns):
+    """σ of the daily forecast error of each row of an engine forecast ``summary``: the
+    engine's own ``sigma_daily`` (``engine.forecasting.EXPLAIN_COLUMNS``), NaN where unknown."""
+    if "sigma_daily" not in summary.columns:
         return pd.Series(np.nan, index=summary.index)
-    return (summary["upper_7d"] - summary["qty_7d"]).clip(lower=0) / (INTERVAL_95_Z * math.sqrt(7))
+    return summary["sigma_daily"].astype(float)
 
 
 def empty_frame(columns):

@@ -14,17 +14,28 @@ WINDOW_DAYS = 30
 SCAN_DAYS = 30
 # Lower bound of the LOW severity band (|z| between it and 3), capped by the z threshold.
 LOW_THRESHOLD = 2.5
+ANOMALY_KINDS = [("SPIKE", "Spike"), ("DROP", "Drop"), ("STOCKOUT", "Stock-out")]
+# Kinds about the sales of a day (z-scores, to-dos); a STOCKOUT is about availability.
+SALES_KINDS = ("SPIKE", "DROP")
 
 
 class ErpconnectAnomaly(models.Model):
-    """An abnormal sales day of one product: a SPIKE above or a DROP below its usual level.
+    """An abnormal sales day of one product: a SPIKE above or a DROP below its usual level, or a
+    STOCKOUT: days the product could not be sold (nothing on hand, no sale), from ``date`` to
+    ``end_date``, with the demand it lost (``lost_units``, the expected demand of those days, and
+    ``lost_value`` at the product's average price sold). A zero-sales day while out of stock is
+    never a DROP.
 
     Each run stages the anomalies it finds (``active=False``); publishing merges them with the
     current ones by (company, product, date), so that an anomaly people acknowledged or explained
     keeps its state, note and chatter while its figures are refreshed. Anomalies of the re-scanned
     days that the run no longer finds are removed if nobody handled them; older ones stay.
     A HIGH anomaly schedules one to-do activity for each ERPConnect Manager of its company
-    (so none of them misses it); acknowledging or explaining it closes all of them.
+    (so none of them misses it); acknowledging or explaining it closes all of them. Stock-outs
+    are MEDIUM while they last and LOW once over, and never give a to-do: the reorder suggestion
+    (ORDER_NOW) is the action for an empty shelf, and a to-do per product out of stock would
+    bury the managers' sales alerts. A DROP that a later run finds to be a stock-out becomes one
+    and its to-dos are closed.
     """
 
     _name = "erpconnect.anomaly"
@@ -53,14 +64,32 @@ class ErpconnectAnomaly(models.Model):
     )
     z = fields.Float(
         "z-score",
-        help="Distance from the expected quantity in standard deviations (negative for a drop).",
+        help="Distance from the expected quantity in standard deviations (negative for a drop; "
+        "0 for a stock-out).",
     )
-    kind = fields.Selection([("SPIKE", "Spike"), ("DROP", "Drop")], required=True, index=True)
+    kind = fields.Selection(ANOMALY_KINDS, required=True, index=True)
     severity = fields.Selection(
         [("HIGH", "High"), ("MEDIUM", "Medium"), ("LOW", "Low")],
         required=True,
         index=True,
-        help="High: |z| ≥ 4; medium: 3 ≤ |z| < 4; low: below 3 (only with a threshold under 3).",
+        help="High: |z| ≥ 4; medium: from the threshold to 4; low: below the threshold (only "
+        "with a threshold under 3). A stock-out is medium while it lasts, low once over.",
+    )
+    end_date = fields.Date(
+        "Last day", help="Last day of a stock-out (the same day for a spike or a drop)."
+    )
+    stockout_days = fields.Integer("Days out of stock", compute="_compute_stockout_days")
+    lost_units = fields.Float(
+        "Lost units (estimated)",
+        digits="Product Unit of Measure",
+        help="Demand the stock-out could not serve: the expected demand of its days (the recent "
+        "level of the same weekday while in stock).",
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    lost_value = fields.Monetary(
+        "Lost sales (estimated)",
+        currency_field="currency_id",
+        help="Lost units × the product's average price sold over the look-back window.",
     )
     state = fields.Selection(
         [("new", "New"), ("acknowledged", "Acknowledged"), ("explained", "Explained")],
@@ -90,6 +119,16 @@ class ErpconnectAnomaly(models.Model):
             "The z-score of an anomaly must be a finite number.",
         ),
     ]
+
+    @api.depends("date", "end_date", "kind")
+    def _compute_stockout_days(self):
+        for anomaly in self:
+            end = anomaly.end_date or anomaly.date
+            anomaly.stockout_days = (
+                (end - anomaly.date).days + 1
+                if anomaly.kind == "STOCKOUT" and anomaly.date and end
+                else 0
+            )
 
     @api.depends("product_id", "date", "kind")
     def _compute_display_name(self):
@@ -151,14 +190,18 @@ class ErpconnectAnomaly(models.Model):
     @api.model
     @api.readonly
     def get_anomalies(self, days=30, z=3.0):
-        """Current anomalies of the last ``days`` days with ``|z| >= z``, most recent first.
+        """Current anomalies of the last ``days`` days with ``|z| >= z`` and the stock-outs
+        (whatever ``z``) that last into those days, most recent first.
 
         :param int days: look back this many days from today (1 to 365, default 30).
         :param float z: minimal absolute z-score (> 0, default 3.0). Days are flagged by the
             nightly analysis with the configured threshold, so a ``z`` below it finds nothing more.
         :returns: list (at most 1000, ``arguments.MAX_LIST_ROWS``) of dicts ``{"id",
-            "product_id", "product_name", "default_code", "company_id", "date" (ISO), "qty",
-            "expected", "z", "kind" (SPIKE/DROP), "severity" (HIGH/MEDIUM/LOW), "state"
+            "product_id", "product_name", "default_code", "company_id", "date" (ISO),
+            "end_date" (ISO, the last day of a stock-out, else ``date``), "qty", "expected", "z"
+            (0 for a stock-out), "kind" (SPIKE/DROP/STOCKOUT), "severity" (HIGH/MEDIUM/LOW),
+            "lost_units", "lost_value" (estimated demand and sales a stock-out lost, 0
+            otherwise), "state"
             (new/acknowledged/explained), "note"}``.
         :raises ValidationError: for a ``days`` or ``z`` that is not a positive number.
         """
@@ -167,11 +210,16 @@ class ErpconnectAnomaly(models.Model):
         since = fields.Date.context_today(self) - timedelta(days=days - 1)
         anomalies = self.search(
             [
-                ("date", ">=", since),
                 ("company_id", "in", self.env.companies.ids),
+                "|",
+                "&",
+                ("date", ">=", since),
                 "|",
                 ("z", ">=", z),
                 ("z", "<=", -z),
+                "&",
+                ("kind", "=", "STOCKOUT"),
+                ("end_date", ">=", since),
             ],
             limit=MAX_LIST_ROWS,
         )
@@ -183,11 +231,14 @@ class ErpconnectAnomaly(models.Model):
                 "default_code": a.product_id.default_code or False,
                 "company_id": a.company_id.id,
                 "date": fields.Date.to_string(a.date),
+                "end_date": fields.Date.to_string(a.end_date or a.date),
                 "qty": a.qty,
                 "expected": a.expected,
                 "z": a.z,
                 "kind": a.kind,
                 "severity": a.severity,
+                "lost_units": a.lost_units,
+                "lost_value": a.lost_value,
                 "state": a.state,
                 "note": a.note or False,
             }
@@ -200,11 +251,12 @@ class ErpconnectAnomaly(models.Model):
     def _run_step(self, run, inputs):
         """Stage the anomalies ``run`` finds in ``inputs.history`` over the last SCAN_DAYS days
         up to ``inputs.as_of`` (inactive until published), and mark the current unhandled
-        anomalies of those days that it no longer finds. Returns the number staged."""
+        anomalies of those days that it no longer finds. Stock-outs that lost no expected demand
+        are left out. Returns the number staged."""
         settings = inputs.settings
         z_threshold = settings["z_threshold"]
         as_of = inputs.as_of
-        found = pd.DataFrame(columns=["product_id", "date", "qty", "expected", "z", "kind"])
+        found = pd.DataFrame(columns=engine.anomalies.ANOMALY_COLUMNS)
         if inputs.history is not None and not inputs.history.empty:
             found = engine.detect_anomalies(
                 inputs.history,
@@ -214,7 +266,12 @@ class ErpconnectAnomaly(models.Model):
                 mode=settings["anomaly_mode"],
                 as_of=as_of,
                 scan_days=SCAN_DAYS,
+                unavailable=inputs.unavailable,
             )
+            # A stock-out on days its product was not expected to sell (e.g. between the
+            # Mondays of a weekly product) lost nothing: not an alert.
+            found = found[(found["kind"] != "STOCKOUT") | (found["lost_units"] > 0)]
+        lost_value = self._lost_values(inputs, found)
         vals_list = [
             {
                 "active": False,
@@ -222,13 +279,16 @@ class ErpconnectAnomaly(models.Model):
                 "company_id": inputs.company_id,
                 "product_id": int(row.product_id),
                 "date": pd.Timestamp(row.date).date(),
+                "end_date": pd.Timestamp(row.end_date).date(),
                 "qty": row.qty,
                 "expected": row.expected,
-                "z": row.z,
+                "z": row.z if row.kind in SALES_KINDS else 0.0,
                 "kind": row.kind,
                 "severity": row.severity,
+                "lost_units": row.lost_units,
+                "lost_value": value,
             }
-            for row in found.itertuples(index=False)
+            for row, value in zip(found.itertuples(index=False), lost_value, strict=True)
         ]
         staged = self.with_context(tracking_disable=True).create(vals_list)
 
@@ -251,6 +311,31 @@ class ErpconnectAnomaly(models.Model):
         return len(staged)
 
     @api.model
+    def _lost_values(self, inputs, found):
+        """Estimated sales lost by each STOCKOUT row of ``found`` (list aligned with its rows, 0
+        for the others): the sum over its days of ``engine.lost_sales``' ``lost_amount``
+        (expected demand × the average price sold in the look-back window), the figures of the
+        "Lost sales (estimated)" KPI."""
+        values = pd.Series(0.0, index=range(len(found)))
+        stockouts = found.reset_index(drop=True)
+        stockouts = stockouts[stockouts["kind"] == "STOCKOUT"]
+        if stockouts.empty:
+            return values.tolist()
+        daily = engine.lost_sales(
+            inputs.history,
+            inputs.unavailable,
+            as_of=inputs.as_of,
+            lookback_days=inputs.settings["lookback_days"],
+        )
+        days = stockouts.reset_index()[["index", "product_id", "date", "end_date"]].merge(
+            daily[["product_id", "date", "lost_amount"]].rename(columns={"date": "day"}),
+            on="product_id",
+        )
+        days = days[(days["day"] >= days["date"]) & (days["day"] <= days["end_date"])]
+        values.update(days.groupby("index")["lost_amount"].sum())
+        return values.fillna(0.0).tolist()
+
+    @api.model
     def _publish_run(self, run):
         """Merge the anomalies staged by ``run`` into the current ones by (company, product,
         date), remove those it replaced, and give the Managers a to-do for new HIGH ones."""
@@ -266,6 +351,8 @@ class ErpconnectAnomaly(models.Model):
         for anomaly in staged:
             existing = current_by_key.get((anomaly.product_id.id, anomaly.date))
             if existing:
+                if anomaly.kind == "STOCKOUT" and existing.kind != "STOCKOUT":
+                    existing._close_activities(self.env._("Out of stock: not a drop of demand"))
                 existing.write(
                     {
                         "run_id": run.id,
@@ -274,6 +361,9 @@ class ErpconnectAnomaly(models.Model):
                         "z": anomaly.z,
                         "kind": anomaly.kind,
                         "severity": anomaly.severity,
+                        "end_date": anomaly.end_date,
+                        "lost_units": anomaly.lost_units,
+                        "lost_value": anomaly.lost_value,
                         "replaced_by_run_id": False,
                     }
                 )
@@ -301,10 +391,15 @@ class ErpconnectAnomaly(models.Model):
         ).write({"replaced_by_run_id": False})
 
     def _schedule_manager_activities(self):
-        """One to-do per ERPConnect Manager of the company for each new HIGH anomaly of ``self``
-        that has not had one yet."""
+        """One to-do per ERPConnect Manager of the company for each new HIGH spike or drop of
+        ``self`` that has not had one yet (stock-outs never: see the class docstring)."""
         todo = self.filtered(
-            lambda a: a.severity == "HIGH" and a.state == "new" and not a.activity_scheduled
+            lambda a: (
+                a.severity == "HIGH"
+                and a.kind in SALES_KINDS
+                and a.state == "new"
+                and not a.activity_scheduled
+            )
         )
         if not todo:
             return

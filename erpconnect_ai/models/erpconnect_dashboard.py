@@ -157,9 +157,11 @@ class ErpconnectDashboard(models.AbstractModel):
         :param int product_id: a ``product.product`` id.
         :param int history_days: days of history up to the analysis day (1 to 366).
         :returns: ``{"product": {"id", "name"}, "available", "message", "method", "as_of",
-            "history": [{"date", "qty"}], "forecast": [{"date", "qty", "lower", "upper"}],
-            "today": {"date", "qty"}, "links": {"history", "forecast"}}``; ``lower``/``upper``
-            bound the 95 % interval.
+            "history": [{"date", "qty"}], "forecast": [{"date", "qty", "lower", "upper",
+            "adjusted", "is_adjusted"}], "adjusted_days", "explanation": [str], "today":
+            {"date", "qty"}, "links": {"history", "forecast"}}``; ``lower``/``upper`` bound the
+            95 % interval, ``adjusted`` is the planners' adjusted forecast (``qty`` where not
+            adjusted), ``explanation`` says why (``erpconnect.forecast.get_forecast``).
         """
         check_viewer(self.env)
         check_record_id(self.env, product_id, "product_id")
@@ -191,6 +193,8 @@ class ErpconnectDashboard(models.AbstractModel):
             ],
             "today": {"date": fields.Date.to_string(today), "qty": by_day.get(today, 0.0)},
             "forecast": [],
+            "adjusted_days": 0,
+            "explanation": [],
             "method": "",
             "available": False,
             "message": "",
@@ -214,6 +218,8 @@ class ErpconnectDashboard(models.AbstractModel):
         result.update(
             method=forecast.get("method") or "",
             forecast=lines,
+            adjusted_days=forecast.get("adjusted_days") or 0,
+            explanation=forecast.get("explanation") or [],
             available=bool(lines),
             message=forecast.get("message") or "",
         )
@@ -748,7 +754,21 @@ class ErpconnectDashboard(models.AbstractModel):
                 since = period["date_to"] - timedelta(days=window - 1)
                 links[code] = _link(
                     "erpconnect.anomaly",
-                    [("company_id", "=", company.id), ("date", ">=", since)],
+                    [
+                        ("company_id", "=", company.id),
+                        ("kind", "!=", "STOCKOUT"),
+                        ("date", ">=", since),
+                    ],
                     self.env._("Anomalies of the last %(days)s days", days=window),
                 )
+            links["lost_sales"] = _link(
+                "erpconnect.anomaly",
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "STOCKOUT"),
+                    ("date", "<", fields.Date.to_string(period["date_to"] + timedelta(days=1))),
+                    ("end_date", ">=", fields.Date.to_string(period["date_from"])),
+                ],
+                self.env._("Stock-outs of the period"),
+            )
         return links

@@ -43,6 +43,7 @@ MANAGER_DEFAULT = {
         "fulfilment_rate",
         "low_stock_count",
         "out_of_stock_count",
+        "lost_sales",
         "stock_value",
         "anomalies_7d",
         "forecast_accuracy_smape",

@@ -260,6 +260,9 @@ class ErpconnectDemandUpkeep(models.AbstractModel):
         the day before continue: their stock is carried into the window.
         """
         self.env.flush_all()
+        # The keys waiting for the commit first (``_defer``): refreshed after the rows written
+        # here, their stock shifts would count twice (and drop the idle stock-out rows).
+        self.sudo()._refresh_pending()
         self._no_jit()
         delete = SQL("DELETE FROM erpconnect_demand_daily WHERE company_id = %s", company.id)
         if date_from is not None:
@@ -294,6 +297,9 @@ class ErpconnectDemandUpkeep(models.AbstractModel):
         :return: the number of rows written
         """
         self.env.flush_all()
+        # The keys waiting for the commit first (``_defer``): refreshed after the rows written
+        # here, their stock shifts would count twice (and drop the idle stock-out rows).
+        self.sudo()._refresh_pending()
         self._no_jit()
         date_from = self._ledger()._local_today(company) - timedelta(days=RECONCILE_DAYS - 1)
         cr = self.env.cr

@@ -1,30 +1,45 @@
-import logging
-import os
-import re
-
 import numpy as np
-import pandas as pd
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
 from .. import engine
 from .arguments import check_record_id, check_whole_number
-from .erpconnect_run import AnalysisError
+from .forecast_explanation import explain_forecast
 from .res_company import FORECAST_METHODS
-
-_logger = logging.getLogger(__name__)
 
 TREND_LABELS = [("UP", "Up"), ("STABLE", "Stable"), ("DOWN", "Down")]
 TOTAL_DAYS = (7, 30, 90)
+HOLIDAY_EFFECTS = [
+    ("closed", "Closed"),
+    ("reduced", "Reduced"),
+    ("normal", "Normal"),
+    ("boosted", "Boosted"),
+]
+#: Summary columns of the engine stored as they are (docs/architecture.md, EXPLAIN_COLUMNS).
+EXPLAIN_FLOATS = (
+    "sigma_daily",
+    "mase_scale",
+    "naive_mase",
+    "recent_level",
+    "level",
+    "trend_28d",
+    *("weekday_%s" % day for day in engine.forecasting.WEEKDAYS),
+    "holiday_factor",
+)
+EXPLAIN_INTEGERS = ("history_days", "holiday_days", "censored_days")
 
 
 class ErpconnectForecast(models.Model):
     """Latest demand forecast of a product for a company (one per product and run).
 
     Rows staged by a running analysis are inactive; ``_publish_run`` activates them and drops
-    the previous run's rows, so the active rows are the company's current forecasts.
+    the previous run's rows, so the active rows are the company's current forecasts. Each holds
+    the statistical figures, the adjusted ones (``erpconnect.forecast.adjustment``), the
+    engine's explanation figures (``explanation``, ``forecast_explanation.py``), the expected
+    (backtest) and the measured accuracy (``erpconnect.forecast.accuracy``). The pipeline step
+    that writes them is in ``erpconnect_forecast_step.py``.
     """
 
     _name = "erpconnect.forecast"
@@ -75,15 +90,17 @@ class ErpconnectForecast(models.Model):
     lower_90d = fields.Float("Low 90 days", digits="Product Unit of Measure", readonly=True)
     upper_90d = fields.Float("High 90 days", digits="Product Unit of Measure", readonly=True)
     mase = fields.Float(
-        "MASE",
+        "Expected MASE",
         readonly=True,
         help="Backtest error of the method divided by the error of a seasonal naive forecast "
-        "(below 1: better than repeating last week). Empty when the history is too short.",
+        "(below 1: better than repeating last week): what to expect, measured on the same "
+        "history that chose the method. Empty when the history is too short.",
     )
     smape = fields.Float(
-        "sMAPE",
+        "Expected sMAPE",
         readonly=True,
-        help="Symmetric mean absolute percentage error of the backtest (0 to 200 %).",
+        help="Symmetric mean absolute percentage error of the backtest (0 to 200 %): what to "
+        "expect.",
     )
     has_accuracy = fields.Boolean(
         "Backtested",
@@ -96,9 +113,169 @@ class ErpconnectForecast(models.Model):
     warning = fields.Char(readonly=True)
     line_ids = fields.One2many("erpconnect.forecast.line", "forecast_id", "Daily forecast")
 
+    # Adjusted forecast (erpconnect.forecast.adjustment): the statistical figures above stay.
+    adjusted_qty_7d = fields.Float(
+        "Adjusted 7 days", digits="Product Unit of Measure", readonly=True
+    )
+    adjusted_qty_30d = fields.Float(
+        "Adjusted 30 days", digits="Product Unit of Measure", readonly=True
+    )
+    adjusted_qty_90d = fields.Float(
+        "Adjusted 90 days", digits="Product Unit of Measure", readonly=True
+    )
+    adjusted_days = fields.Integer(
+        readonly=True, help="Days of the forecast horizon changed by a planner's adjustment."
+    )
+    is_adjusted = fields.Boolean("Adjusted", compute="_compute_is_adjusted", store=True, index=True)
+    adjustment_ids = fields.Many2many(
+        "erpconnect.forecast.adjustment",
+        compute="_compute_adjustment_ids",
+        string="Adjustments",
+        help="The active adjustments of this product that touch the forecast horizon.",
+    )
+
+    # Why this forecast (the engine's explanation columns).
+    sigma_daily = fields.Float(
+        "Daily error σ",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Spread of the daily forecast error that the 95 % interval implies.",
+    )
+    mase_scale = fields.Float(
+        "Error scale",
+        readonly=True,
+        help="Mean absolute error of repeating last week's same day over the last 91 days: "
+        "the unit of the MASE.",
+    )
+    naive_mase = fields.Float(
+        "Seasonal naive MASE",
+        readonly=True,
+        help="Backtest MASE of the seasonal naive forecast (repeat last week), to compare with "
+        "the method kept.",
+    )
+    history_days = fields.Integer("Days of history", readonly=True)
+    recent_level = fields.Float(
+        "Sold a day (last 28 days)",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Mean daily demand of the last 28 days, stock-out days and holidays left out.",
+    )
+    level = fields.Float(
+        "Forecast a day (next 28 days)",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Mean daily forecast of the next 28 days, holidays left out.",
+    )
+    trend_28d = fields.Float(
+        "Trend per 28 days",
+        readonly=True,
+        help="Relative change of the forecast per 28 days (0.1 = +10 %).",
+    )
+    weekday_mon = fields.Float("Monday", digits=(16, 2), readonly=True)
+    weekday_tue = fields.Float("Tuesday", digits=(16, 2), readonly=True)
+    weekday_wed = fields.Float("Wednesday", digits=(16, 2), readonly=True)
+    weekday_thu = fields.Float("Thursday", digits=(16, 2), readonly=True)
+    weekday_fri = fields.Float("Friday", digits=(16, 2), readonly=True)
+    weekday_sat = fields.Float("Saturday", digits=(16, 2), readonly=True)
+    weekday_sun = fields.Float("Sunday", digits=(16, 2), readonly=True)
+    closed_weekdays = fields.Char(
+        readonly=True, help="Weekdays without any sale for months: forecast 0 (e.g. sat,sun)."
+    )
+    holiday_factor = fields.Float(
+        digits=(16, 2),
+        readonly=True,
+        help="Demand of a public holiday / demand of a normal day, learnt from the past "
+        "holidays and applied to those ahead.",
+    )
+    holiday_effect = fields.Selection(HOLIDAY_EFFECTS, readonly=True)
+    holiday_days = fields.Integer("Holidays ahead", readonly=True)
+    censored_days = fields.Integer(
+        "Stock-out days left out",
+        readonly=True,
+        help="Days out of stock in the history used: not counted as zero demand.",
+    )
+    capped = fields.Boolean(
+        readonly=True,
+        help="The method's forecast went above 3 × the largest daily demand and was cut.",
+    )
+    explanation = fields.Text(
+        "Why this forecast", compute="_compute_explanation", help="In words and figures."
+    )
+
+    # Accuracy measured after the fact (erpconnect.forecast.accuracy).
+    has_measured_accuracy = fields.Boolean("Measured", readonly=True)
+    measured_mase = fields.Float(
+        "Measured MASE",
+        readonly=True,
+        help="Error of the forecasts made for this product over the last 13 weeks, scored "
+        "against what then sold, divided by the error scale (below 1: better than repeating "
+        "last week).",
+    )
+    measured_smape = fields.Float("Measured sMAPE", readonly=True)
+    measured_mae = fields.Float(
+        "Measured error a day", digits="Product Unit of Measure", readonly=True
+    )
+    measured_coverage = fields.Float(
+        "Measured coverage",
+        readonly=True,
+        help="Share of the scored days whose sales fell in the 95 % interval.",
+    )
+    measured_days = fields.Integer(
+        "Days scored", readonly=True, help="Forecast days scored over the last 13 weeks."
+    )
+
     _sql_constraints = [
         ("run_product_uniq", "unique(run_id, product_id)", "A run forecasts a product once."),
     ]
+
+    @api.depends("adjusted_days")
+    def _compute_is_adjusted(self):
+        for forecast in self:
+            forecast.is_adjusted = forecast.adjusted_days > 0
+
+    @api.depends("product_id", "company_id", "as_of")
+    def _compute_adjustment_ids(self):
+        """Active adjustments of the product that end after the forecast's first day (one
+        search for all the forecasts)."""
+        dated = self.filtered("as_of")
+        adjustments = self.env["erpconnect.forecast.adjustment"].browse()
+        if dated:
+            adjustments = self.env["erpconnect.forecast.adjustment"].search(
+                [
+                    ("company_id", "in", dated.company_id.ids),
+                    ("product_id", "in", dated.product_id.ids),
+                    ("date_to", ">", min(dated.mapped("as_of"))),
+                ],
+                order="date_from, id",
+            )
+        for forecast in self:
+            forecast.adjustment_ids = adjustments.filtered(
+                lambda a, f=forecast: (
+                    a.company_id == f.company_id
+                    and a.product_id == f.product_id
+                    and f.as_of
+                    and a.date_to > f.as_of
+                )
+            )
+
+    @api.depends_context("lang")
+    @api.depends(
+        "method",
+        "mase",
+        "naive_mase",
+        "level",
+        "recent_level",
+        "trend_28d",
+        "closed_weekdays",
+        "holiday_effect",
+        "censored_days",
+        "capped",
+        "adjusted_days",
+        "measured_days",
+    )
+    def _compute_explanation(self):
+        for forecast in self:
+            forecast.explanation = "\n".join(explain_forecast(forecast))
 
     def unlink(self):
         """Delete the daily lines in SQL first, as ``_insert_lines`` writes them.
@@ -149,9 +326,18 @@ class ErpconnectForecast(models.Model):
                                          # 30 and 90 days, else the sum of the daily bounds
                                          # (wider than a calibrated interval)
                 "totals": {"7d" | "30d" | "90d": {"qty": float, "lower": float, "upper": float}},
-                "mase": float | None, "smape": float | None,   # backtest accuracy (sMAPE 0-2)
+                "mase": float | None, "smape": float | None,   # backtest accuracy (sMAPE 0-2):
+                                         # what to expect
+                "measured": None | {"mase": float | None, "smape": float, "mae": float,
+                             "coverage": float, "days": int},  # measured after the fact,
+                                         # last 13 weeks (erpconnect.forecast.accuracy)
+                "adjusted_total": float,  # the same total with the planners' adjustments
+                "adjusted_totals": {"7d" | "30d" | "90d": float},
+                "adjusted_days": int,     # days of the horizon adjusted (0: not adjusted)
+                "explanation": [str],     # why this forecast, in the user's language
                 "trained_at": str, "as_of": str, "run_id": int,
-                "daily": [{"date": "YYYY-MM-DD", "qty": float, "lower": float, "upper": float}],
+                "daily": [{"date": "YYYY-MM-DD", "qty": float, "lower": float, "upper": float,
+                           "adjusted": float, "is_adjusted": bool}],
             }
         :raise ValidationError: an argument is not a positive whole number, or the horizon is
             longer than the forecasts
@@ -224,6 +410,21 @@ class ErpconnectForecast(models.Model):
             },
             mase=forecast.mase if forecast.has_accuracy else None,
             smape=forecast.smape if forecast.has_accuracy else None,
+            measured={
+                "mase": forecast.measured_mase,
+                "smape": forecast.measured_smape,
+                "mae": forecast.measured_mae,
+                "coverage": forecast.measured_coverage,
+                "days": forecast.measured_days,
+            }
+            if forecast.has_measured_accuracy
+            else None,
+            adjusted_total=sum(daily.mapped("qty_adjusted")),
+            adjusted_totals={
+                "%dd" % days: forecast["adjusted_qty_%dd" % days] for days in TOTAL_DAYS
+            },
+            adjusted_days=forecast.adjusted_days,
+            explanation=explain_forecast(forecast),
             trained_at=fields.Datetime.to_string(forecast.trained_at),
             as_of=fields.Date.to_string(forecast.as_of),
             run_id=forecast.run_id.id,
@@ -233,211 +434,13 @@ class ErpconnectForecast(models.Model):
                     "qty": line.qty,
                     "lower": line.lower,
                     "upper": line.upper,
+                    "adjusted": line.qty_adjusted,
+                    "is_adjusted": line.is_adjusted,
                 }
                 for line in daily
             ],
         )
         return result
-
-    # ------------------------------------------------------------------------------------------
-    # Pipeline hooks (erpconnect.run)
-    # ------------------------------------------------------------------------------------------
-    @api.model
-    def _run_step(self, run, inputs):
-        """Step 2: forecast every product of ``inputs.history`` and stage the forecasts.
-
-        Products go to the engine in batches of ``_erpconnect_batch_size``, each in a savepoint;
-        a failing batch is retried product by product and a failing product is logged, counted
-        in ``run.products_failed`` and skipped. The run commits after each batch.
-        Sets ``inputs.forecast_summary``; returns the number of staged forecasts.
-
-        :raise AnalysisError: the forecast failed for every product (the error in its
-            ``details``)
-        """
-        product_ids = inputs.product_ids
-        os.makedirs(inputs.model_dir, exist_ok=True)
-        # Under the company's analysis lock: a temporary file here is a killed worker's.
-        engine.model_store.remove_leftovers(inputs.model_dir)
-        summaries = []
-        done = failed = 0
-        first_error = None
-        for batch in split_every(self._erpconnect_batch_size, product_ids, list):
-            batch_summaries, batch_failed, error = self._forecast_batch_isolated(run, inputs, batch)
-            summaries += batch_summaries
-            done += len(batch)
-            failed += batch_failed
-            first_error = first_error or error
-            run._count_products(processed=len(batch) - batch_failed, failed=batch_failed)
-            run._checkpoint(done=done, remaining=len(product_ids) - done)
-        if product_ids and failed == len(product_ids):
-            raise AnalysisError(
-                self.env._(
-                    "The forecast failed for all %(count)s products: an administrator finds "
-                    "the error on the run and the details in the server log.",
-                    count=failed,
-                ),
-                details=first_error,
-            )
-        summary = pd.concat(summaries, ignore_index=True) if summaries else None
-        inputs.forecast_summary = summary
-        if summary is not None:
-            self._report_warnings(run, summary)
-        return 0 if summary is None else len(summary)
-
-    # ------------------------------------------------------------------------------------------
-    # Forecast step internals
-    # ------------------------------------------------------------------------------------------
-    def _forecast_batch_isolated(self, run, inputs, product_ids):
-        """Forecast and stage ``product_ids`` in a savepoint, else one by one.
-
-        Returns ``(summary frames, failed count, error text or None)``. When the first
-        ``_erpconnect_systematic_failures`` products retried alone fail with the batch's own
-        error, the error is systematic: the rest of the batch is counted failed, not retried.
-        """
-        try:
-            with self.env.cr.savepoint():
-                return [self._forecast_batch(run, inputs, product_ids)], 0, None
-        except Exception as error:  # isolate the failing product(s)
-            batch_error = _error_text(error)
-            _logger.exception(
-                "ERPConnect AI: forecast of %s product(s) failed (first id %s)",
-                len(product_ids),
-                product_ids[0],
-            )
-        if len(product_ids) == 1:
-            return [], 1, batch_error
-        summaries = []
-        failed = same_error = 0
-        for index, product_id in enumerate(product_ids):
-            try:
-                with self.env.cr.savepoint():
-                    summaries.append(self._forecast_batch(run, inputs, [product_id]))
-                continue
-            except Exception as error:  # isolate the failing product
-                failed += 1
-                if _error_text(error) != batch_error:
-                    _logger.exception("ERPConnect AI: forecast of product %s failed", product_id)
-                    continue
-                same_error += 1
-                _logger.error("ERPConnect AI: forecast of product %s failed alone too", product_id)
-            if not summaries and same_error == failed == self._erpconnect_systematic_failures:
-                _logger.error(
-                    "ERPConnect AI: the first %s products of the batch fail alone with the "
-                    "batch's error: the %s others are counted failed without a retry",
-                    failed,
-                    len(product_ids) - index - 1,
-                )
-                return summaries, len(product_ids), batch_error
-        return summaries, failed, batch_error
-
-    def _forecast_batch(self, run, inputs, product_ids):
-        """Run the engine on ``product_ids`` and stage its forecasts; returns the summary."""
-        settings = inputs.settings
-        ModelFile = self.env["erpconnect.model.file"]
-        model_dir = ModelFile._model_directory(inputs.company_id, inputs.model_dir, product_ids)
-        # The arguments were validated with the settings (res.company constraints): an
-        # exception here comes from the data of these products.
-        result = engine.forecast_products(
-            inputs.history_of(product_ids),
-            horizon_days=settings["horizon_days"],
-            method=settings["forecast_method"],
-            as_of=inputs.as_of,
-            model_dir=model_dir,
-        )
-        ModelFile._record_checksums(inputs.company_id, model_dir.written)
-        # For engine.plan_orders (total_quantile reads the summary and calibration only): the
-        # daily lines are left out, they are stored below.
-        inputs.forecast_results.append(result._replace(lines=result.lines.iloc[0:0]))
-        summary = result.summary
-        if summary.empty:
-            return summary
-        trained_at = fields.Datetime.now()
-        forecasts = self.create(
-            [
-                self._prepare_forecast_values(run, inputs, row, trained_at)
-                for row in summary.to_dict("records")
-            ]
-        )
-        self._insert_lines(forecasts, result.lines)
-        return summary
-
-    def _prepare_forecast_values(self, run, inputs, row, trained_at):
-        """Values of the staged ``erpconnect.forecast`` of one engine summary row."""
-        values = {
-            "active": False,
-            "run_id": run.id,
-            "company_id": run.company_id.id,
-            "product_id": int(row["product_id"]),
-            "method": row["method"],
-            "trend": row["trend"] if row["trend"] in dict(TREND_LABELS) else False,
-            "confidence": _number(row["confidence"]),
-            "daily_demand": _number(row["daily_demand"]),
-            "mase": _number(row["mase"]),
-            "smape": _number(row["smape"]),
-            "has_accuracy": _is_finite(row["mase"]) and _is_finite(row["smape"]),
-            "trained_at": trained_at,
-            "as_of": inputs.as_of,
-            "warning": row["warning"] or False,
-        }
-        for days in TOTAL_DAYS:
-            for prefix in ("qty", "lower", "upper"):
-                name = "%s_%dd" % (prefix, days)
-                values[name] = _number(row[name])
-        return values
-
-    def _insert_lines(self, forecasts, lines):
-        """Store the engine's daily ``lines`` of ``forecasts`` in one INSERT.
-
-        A run writes horizon × products lines (900,000 for 10,000 products over 90 days): one
-        INSERT of arrays instead of the ORM's per-record work.
-        """
-        if lines.empty:
-            return
-        forecast_of = {forecast.product_id.id: forecast.id for forecast in forecasts}
-        lines = lines[lines["product_id"].isin(list(forecast_of))]
-        Line = self.env["erpconnect.forecast.line"]
-        company = forecasts.company_id
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO erpconnect_forecast_line
-                       (forecast_id, product_id, company_id, date, qty, lower, upper)
-                SELECT forecast_id, product_id, %(company)s, day, qty, lower, upper
-                  FROM unnest(%(forecast_ids)s::int[], %(product_ids)s::int[],
-                              %(days)s::date[], %(qty)s::float8[], %(lower)s::float8[],
-                              %(upper)s::float8[])
-                       AS line(forecast_id, product_id, day, qty, lower, upper)
-                """,
-                company=company.id,
-                forecast_ids=[forecast_of[int(pid)] for pid in lines["product_id"]],
-                product_ids=[int(pid) for pid in lines["product_id"]],
-                days=[day.date() for day in pd.to_datetime(lines["date"])],
-                qty=_floats(lines["qty"]),
-                lower=_floats(lines["lower"]),
-                upper=_floats(lines["upper"]),
-            )
-        )
-        Line.invalidate_model()
-        forecasts.invalidate_recordset(["line_ids"])
-
-    def _report_warnings(self, run, summary):
-        """Add the engine's most frequent warnings to the run, with how many products each.
-
-        Warnings that differ only by their numbers ("35 days of history", "40 days of
-        history") count as one, shown with its first example.
-        """
-        groups = {}
-        for texts in summary["warning"].dropna():
-            for text in str(texts).split(";"):
-                text = text.strip()
-                if text:
-                    key = re.sub(r"\d+", "#", text)
-                    count, example = groups.get(key, (0, text))
-                    groups[key] = (count + 1, example)
-        for count, example in sorted(groups.values(), key=lambda item: -item[0])[:5]:
-            run._add_warning(
-                self.env._("%(count)s product(s), e.g.: %(warning)s", count=count, warning=example)
-            )
 
 
 def _error_text(error):

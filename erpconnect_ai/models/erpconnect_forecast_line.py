@@ -21,3 +21,12 @@ class ErpconnectForecastLine(models.Model):
     qty = fields.Float("Quantity", digits="Product Unit of Measure")
     lower = fields.Float("Low", digits="Product Unit of Measure")
     upper = fields.Float("High", digits="Product Unit of Measure")
+    qty_adjusted = fields.Float(
+        "Adjusted",
+        digits="Product Unit of Measure",
+        help="The forecast suggestions follow: after a planner's adjustment of this day, else "
+        "the statistical one.",
+    )
+    is_adjusted = fields.Boolean(
+        "Adjusted day", help="A planner's adjustment changed the forecast of this day."
+    )

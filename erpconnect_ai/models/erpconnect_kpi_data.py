@@ -11,7 +11,8 @@ counts and customers come from the confirmed orders, bucketed by the same local 
 
 About 600 lines: the orchestration and one loader per data group of the catalogue (sales,
 products sold, trailing sales, orders, deliveries, analysis results); the products and stock
-loaders and the product comparison are in ``erpconnect_kpi_data_products.py``.
+loaders, the product comparison and the stock-outs and forecast scores loaders are in
+``erpconnect_kpi_data_products.py``.
 """
 
 import datetime
@@ -46,6 +47,8 @@ SOURCE_LOADERS = (
     ("suggestions", "_load_suggestions"),
     ("anomalies", "_load_anomalies"),
     ("runs", "_load_runs"),
+    ("stockouts", "_load_stockouts"),
+    ("forecast_scores", "_load_forecast_scores"),
 )
 
 
@@ -558,6 +561,7 @@ class ErpconnectKpiData(models.AbstractModel):
             ._read_group(
                 [
                     ("company_id", "=", scope.company.id),
+                    ("kind", "!=", "STOCKOUT"),  # abnormal sales days, not availability
                     ("date", ">=", first),
                     ("date", "<", scope.bounds[-1]),
                 ],
@@ -588,7 +592,7 @@ class ErpconnectKpiData(models.AbstractModel):
 
     def _load_runs(self, scope):
         """Per bucket end: the last successful analysis run finished before it (its day and
-        products forecast), and the backtest errors of the current forecasts (last end only)."""
+        products forecast)."""
         arrays = {}
         runs = (
             self.env["erpconnect.run"]
@@ -614,26 +618,7 @@ class ErpconnectKpiData(models.AbstractModel):
         arrays["trained_models"] = formulas.pick(
             [run["products_processed"] for run in runs], latest
         )
-        arrays.update(self._forecast_errors(scope))
         return arrays
-
-    def _forecast_errors(self, scope):
-        """Mean backtest sMAPE and MASE of the current forecasts that have a backtest; they are
-        known for today only (``nan`` at the earlier bucket ends)."""
-        smape = np.full(scope.bucket_count, np.nan)
-        mase = np.full(scope.bucket_count, np.nan)
-        [(count, smape_mean, mase_mean)] = (
-            self.env["erpconnect.forecast"]
-            .sudo()
-            ._read_group(
-                [("company_id", "=", scope.company.id), ("has_accuracy", "=", True)],
-                [],
-                ["__count", "smape:avg", "mase:avg"],
-            )
-        )
-        if count:
-            smape[-1], mase[-1] = smape_mean, mase_mean
-        return {"forecast_accuracy_smape": smape, "forecast_accuracy_mase": mase}
 
     def _forecast_30d(self, scope):
         """Current 30-day forecast per product of ``scope`` (``nan`` without one)."""

@@ -1,6 +1,9 @@
 """KPI data loaders, products and stock facet: the catalogue, today's stock and the stock
-movements of the ledger, reorder rules and points, and the product comparison's figures
-(``erpconnect.kpi.data``, see ``erpconnect_kpi_data.py``)."""
+movements of the ledger, reorder rules and points, and the product comparison's figures; and
+what the stock-outs lost and the forecasts scored after the fact (``erpconnect.kpi.data``, see
+``erpconnect_kpi_data.py``)."""
+
+import datetime
 
 import numpy as np
 
@@ -230,3 +233,75 @@ class ErpconnectKpiDataProducts(models.AbstractModel):
         return formulas.compute_product_metrics(
             scope.bucket_days, sales, on_hand, net_moves, unit_cost, self._forecast_30d(scope)
         )
+
+    # ------------------------------------------------------------------ forecasts
+
+    def _load_stockouts(self, scope):
+        """``lost_sales`` per bucket: the estimated value of the current STOCKOUT anomalies,
+        spread evenly over their days (``date`` to ``end_date``), summed by the day's bucket."""
+        last_day = scope.bounds[-1] - datetime.timedelta(days=1)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT width_bucket(day::date, %(bounds)s::date[]) - 1,
+                       SUM(a.lost_value / (COALESCE(a.end_date, a.date) - a.date + 1))
+                  FROM erpconnect_anomaly a
+                 CROSS JOIN LATERAL generate_series(
+                           GREATEST(a.date, %(first)s::date),
+                           LEAST(COALESCE(a.end_date, a.date), %(last)s::date),
+                           interval '1 day') AS day
+                 WHERE a.company_id = %(company)s
+                   AND a.active
+                   AND a.kind = 'STOCKOUT'
+                   AND a.date <= %(last)s
+                   AND COALESCE(a.end_date, a.date) >= %(first)s
+                 GROUP BY 1
+                """,
+                bounds=scope.bounds,
+                first=scope.bounds[0],
+                last=last_day,
+                company=scope.company.id,
+            )
+        )
+        return self._by_bucket(scope, rows, ("lost_sales",))
+
+    def _load_forecast_scores(self, scope):
+        """Per bucket, the forecast weeks scored after the fact (``erpconnect.forecast.accuracy``,
+        current rows) whose last day is in the bucket: their sMAPE and MASE weighted by the days
+        scored (``forecast_accuracy_smape``, ``forecast_accuracy_mase``: ``nan`` without any),
+        their adjusted product-days and summed statistical − adjusted errors
+        (``adjusted_days``, ``adjusted_gain``)."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT width_bucket(s.date_to, %(bounds)s::date[]) - 1,
+                       SUM(s.adjusted_days),
+                       SUM(s.adjusted_days * (s.statistical_adjusted_mae - s.adjusted_mae))
+                           FILTER (WHERE s.adjusted_days > 0),
+                       SUM(s.smape * s.days) FILTER (WHERE s.smape IS NOT NULL)
+                           / NULLIF(SUM(s.days) FILTER (WHERE s.smape IS NOT NULL), 0),
+                       SUM(s.mase * s.days) FILTER (WHERE s.mase IS NOT NULL)
+                           / NULLIF(SUM(s.days) FILTER (WHERE s.mase IS NOT NULL), 0)
+                  FROM erpconnect_forecast_accuracy s
+                 WHERE s.company_id = %(company)s
+                   AND s.active
+                   AND s.days > 0
+                   AND s.date_to >= %(first)s
+                   AND s.date_to < %(end)s
+                 GROUP BY 1
+                """,
+                bounds=scope.bounds,
+                first=scope.bounds[0],
+                end=scope.bounds[-1],
+                company=scope.company.id,
+            )
+        )
+        arrays = self._by_bucket(
+            scope, [row[:3] for row in rows], ("adjusted_days", "adjusted_gain")
+        )
+        for name, column in (("forecast_accuracy_smape", 3), ("forecast_accuracy_mase", 4)):
+            arrays[name] = np.full(scope.bucket_count, np.nan)
+            for row in rows:
+                if 0 <= row[0] < scope.bucket_count and row[column] is not None:
+                    arrays[name][row[0]] = row[column]
+        return arrays

@@ -359,6 +359,7 @@ class ErpconnectRun(models.Model):
     #: each one step (``_run_step``) and its publish and discard hooks.
     PIPELINE = (
         "erpconnect.forecast",
+        "erpconnect.forecast.accuracy",
         "erpconnect.segment.matrix",
         "erpconnect.replenishment",
         "erpconnect.policy.curve",

@@ -34,7 +34,7 @@ SETTINGS_DEFAULTS = {
     "service_level_a": 0.98,
     "service_level_b": 0.95,
     "service_level_c": 0.90,
-    "z_threshold": 3.0,
+    "z_threshold": 3.7,
     "anomaly_mode": "robust",
     "abc_mode": "rank",
     "abc_a": 0.2,

@@ -21,3 +21,7 @@ from . import test_purchase_facts
 from . import test_purchase_ordering
 from . import test_dashboard_analysis
 from . import test_bounded_calls
+from . import test_forecast_accuracy
+from . import test_forecast_adjustment
+from . import test_forecast_holidays
+from . import test_stockout

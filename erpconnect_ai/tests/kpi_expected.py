@@ -68,11 +68,13 @@ EXPECTED_30_DAYS = {
     "average_list_price": (60.0, 65.0),
     # 5 − 4 = 1 (C); 4 − 2 = 2 (C, D)
     "unsold_product_count": (1, 2),
-    # current forecasts with a backtest: sMAPE 0.2 (A) and 0.4 (B), stored as fractions → mean
-    # 0.3 = 30 %; C (no backtest) and the staged F are left out; known for today only
-    "forecast_accuracy_smape": (30.0, None),
-    # (0.8 + 1.2) / 2 = 1.0
-    "forecast_accuracy_mase": (1.0, None),
+    # forecast weeks scored after the fact, ending in April: A (to 04-20) sMAPE 0.2 MASE 0.8 over
+    # 7 days, B (04-27) 0.4 / 1.2 over 7, C (04-13) 0.6 / 1.0 over 3 (B's staged week left
+    # out): sMAPE (0.2 × 7 + 0.4 × 7 + 0.6 × 3) / 17 = 6 / 17 = 0.352941 → 35.2941 %;
+    # previous: A (to 03-16) 0.5 over 7 → 50 %
+    "forecast_accuracy_smape": (35.2941, 50.0),
+    # (0.8 × 7 + 1.2 × 7 + 1.0 × 3) / 17 = 17 / 17 = 1.0; previous 1.5
+    "forecast_accuracy_mase": (1.0, 1.5),
     # anomalies on 04-27, 04-20, 04-10, 03-28, 03-10 (and a staged one on 04-26, left out);
     # the March run scanned 02-18..03-19, the April run 03-29..04-27 (SCANNED_THROUGH, 30 days
     # each): 7 days to 04-30 (scanned up to 04-27): 04-27 → 1; the 7 days to 03-31 hold
@@ -80,6 +82,14 @@ EXPECTED_30_DAYS = {
     "anomalies_7d": (1, None),
     # 30 days to 04-30: 04-27, 04-20, 04-10 → 3; to 03-31: 03-20..03-28 not scanned → no data
     "anomalies_30d": (3, None),
+    # B's stock-out 03-30..04-03 lost 500 (10 units × 50), 100 a day: 04-01..04-03 → 300;
+    # 03-30, 03-31 → 200 (A's staged stock-out of 04-20 is left out)
+    "lost_sales": (300.0, 200.0),
+    # scored weeks ending in the period: A (to 04-20) 4 adjusted days, statistical error 5,
+    # adjusted 2 → 4 × 3 = 12; B (to 04-27) 2 days, 1 vs 4 → 2 × −3 = −6; C's week has none;
+    # → (12 − 6) / (4 + 2) = 1.0 (B's staged week of 04-29 is left out);
+    # previous: A (to 03-16) 5 days, 2 vs 3 → −5 / 5 = −1.0
+    "forecast_value_added": (1.0, -1.0),
     # last successful run 04-28 (4 products), before 04-01 the run of 03-20 (3 products)
     "trained_model_count": (4, 3),
     "last_training_date": ("2025-04-28", "2025-03-20"),

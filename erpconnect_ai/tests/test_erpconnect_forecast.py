@@ -70,7 +70,15 @@ class TestErpconnectForecast(ErpconnectCase):
         self.assertAlmostEqual(result["lower"], 120.0)
         self.assertEqual(len(result["daily"]), 30)
         self.assertEqual(
-            result["daily"][0], {"date": "2024-07-01", "qty": 4.0, "lower": 4.0, "upper": 4.0}
+            result["daily"][0],
+            {
+                "date": "2024-07-01",
+                "qty": 4.0,
+                "lower": 4.0,
+                "upper": 4.0,
+                "adjusted": 4.0,
+                "is_adjusted": False,
+            },
         )
         self.assertAlmostEqual(result["totals"]["90d"]["qty"], 360.0)
         self.assertEqual(result["run_id"], self.first_run.id)
@@ -185,7 +193,18 @@ class TestForecastLineMigration(TransactionCase):
         )
         self.assertEqual(
             [name for (name,) in cr.fetchall()],
-            ["company_id", "date", "forecast_id", "id", "lower", "product_id", "qty", "upper"],
+            [
+                "company_id",
+                "date",
+                "forecast_id",
+                "id",
+                "is_adjusted",
+                "lower",
+                "product_id",
+                "qty",
+                "qty_adjusted",
+                "upper",
+            ],
         )
         cr.execute(
             "SELECT COUNT(*) FROM pg_constraint"

@@ -347,6 +347,97 @@ class TestErpconnectKpi(TransactionCase):
             ]
             + [dict(anomaly, date=date(2025, 4, 26), active=False)]
         )
+        stockout = dict(anomaly, kind="STOCKOUT", severity="MEDIUM", product_id=b.id)
+        cls.env["erpconnect.anomaly"].sudo().create(
+            [
+                dict(
+                    stockout,
+                    date=date(2025, 3, 30),
+                    end_date=date(2025, 4, 3),
+                    expected=2.0,
+                    lost_units=10.0,
+                    lost_value=500.0,
+                ),
+                dict(
+                    stockout,
+                    product_id=a.id,
+                    date=date(2025, 4, 20),
+                    end_date=date(2025, 4, 20),
+                    lost_units=1.0,
+                    lost_value=100.0,
+                    active=False,
+                ),
+            ]
+        )
+        week = {"company_id": company, "run_id": run_april.id, "method": "moving_average"}
+        cls.env["erpconnect.forecast.accuracy"].sudo().create(
+            [
+                dict(
+                    week,
+                    product_id=a.id,
+                    origin=date(2025, 4, 6),
+                    week=2,
+                    date_to=date(2025, 4, 20),
+                    days=7,
+                    smape=0.2,
+                    mase=0.8,
+                    adjusted_days=4,
+                    statistical_adjusted_mae=5.0,
+                    adjusted_mae=2.0,
+                ),
+                dict(
+                    week,
+                    product_id=b.id,
+                    origin=date(2025, 4, 13),
+                    week=2,
+                    date_to=date(2025, 4, 27),
+                    days=7,
+                    smape=0.4,
+                    mase=1.2,
+                    adjusted_days=2,
+                    statistical_adjusted_mae=1.0,
+                    adjusted_mae=4.0,
+                ),
+                dict(
+                    week,
+                    product_id=c.id,
+                    origin=date(2025, 4, 6),
+                    week=1,
+                    date_to=date(2025, 4, 13),
+                    days=3,
+                    smape=0.6,
+                    mase=1.0,
+                    adjusted_days=0,
+                ),
+                dict(
+                    week,
+                    product_id=b.id,
+                    origin=date(2025, 4, 15),
+                    week=2,
+                    date_to=date(2025, 4, 29),
+                    days=7,
+                    smape=1.9,
+                    mase=9.0,
+                    adjusted_days=7,
+                    statistical_adjusted_mae=9.0,
+                    adjusted_mae=0.0,
+                    active=False,
+                ),
+                dict(
+                    week,
+                    product_id=a.id,
+                    origin=date(2025, 3, 2),
+                    week=2,
+                    date_to=date(2025, 3, 16),
+                    days=7,
+                    smape=0.5,
+                    mase=1.5,
+                    adjusted_days=5,
+                    statistical_adjusted_mae=2.0,
+                    adjusted_mae=3.0,
+                ),
+            ]
+        )
 
     def kpi(self, user=None, company=None):
         company = company or self.company
@@ -400,7 +491,8 @@ class TestErpconnectKpi(TransactionCase):
         self.assertEqual(by_code["order_count"]["change"], 3)
         self.assertEqual(by_code["last_training_date"]["change"], 39)  # 03-20 → 04-28
         self.assertFalse(by_code["suggestions_applied_rate"]["no_data"])
-        self.assertIsNone(by_code["forecast_accuracy_smape"]["change"])
+        # measured after the fact: a previous value too (35.2941 − 50 points)
+        self.assertAlmostEqual(by_code["forecast_accuracy_smape"]["change"], -14.7059, places=3)
         # percentages change in points, with no relative change (issue 14.10):
         # gross margin 48.9726 − 47.6923 = 1.2803 points; order growth 150 − 100 = 50 points
         self.assertAlmostEqual(by_code["gross_margin"]["change"], 1.2803, places=3)

@@ -257,7 +257,8 @@ class TestErpconnectReplenishment(ErpconnectCase):
         self.assertEqual((p4.on_hand_qty, p4.incoming_qty, p4.urgency), (6.0, 4.0, "ORDER_NOW"))
 
     def test_service_policy_uses_forecast_error_spread(self):
-        """σ of the daily forecast error comes from the 7-day 95% interval of the forecast."""
+        """σ of the daily forecast error is the engine's ``sigma_daily`` (not recomputed from
+        the 95 % interval)."""
         sigma = 2.0
         summary = pd.DataFrame(
             [
@@ -265,7 +266,9 @@ class TestErpconnectReplenishment(ErpconnectCase):
                     "product_id": self.p1.id,
                     "daily_demand": 4.0,
                     "qty_7d": 28.0,
-                    "upper_7d": 28.0 + 1.96 * sqrt(7) * sigma,
+                    # an interval that would give another σ if it were read: the engine's σ wins
+                    "upper_7d": 28.0 + 1.96 * sqrt(7) * 3 * sigma,
+                    "sigma_daily": sigma,
                 }
             ]
         )

@@ -12,7 +12,7 @@ from odoo.addons.erpconnect_ai import engine
 from .common import AS_OF, FIRST_DAY, LOOKBACK_DAYS, NOW, ErpconnectCase
 
 RUN_LOGGER = "odoo.addons.erpconnect_ai.models.erpconnect_run"
-FORECAST_LOGGER = "odoo.addons.erpconnect_ai.models.erpconnect_forecast"
+FORECAST_LOGGER = "odoo.addons.erpconnect_ai.models.erpconnect_forecast_step"
 
 
 @tagged("post_install", "-at_install")
@@ -152,6 +152,7 @@ class TestErpconnectRun(ErpconnectCase):
             [
                 "extract",
                 "forecast",
+                "accuracy",
                 "segments",
                 "replenishment",
                 "policy_curve",

@@ -117,10 +117,16 @@ class TestReadonlyRpc(SampleHistoryHttpCase):
         recent_anomalies = self.env["erpconnect.anomaly"].search_count(
             [
                 ("company_id", "=", company.id),
+                "|",
+                "&",
                 ("date", ">=", since),
                 "|",
                 ("z", ">=", 3.0),
                 ("z", "<=", -3.0),
+                # and the stock-outs that last into those days, whatever z
+                "&",
+                ("kind", "=", "STOCKOUT"),
+                ("end_date", ">=", since),
             ]
         )
         self.assertEqual(len(results["get_anomalies"]), recent_anomalies)

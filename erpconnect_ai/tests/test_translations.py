@@ -28,6 +28,8 @@ class TestFrenchTranslations(TransactionCase):
     def test_kpi_catalogue_is_french(self):
         catalog = {entry["code"]: entry for entry in self.env_fr["erpconnect.kpi"].get_catalog()}
         self.assertEqual(catalog["out_of_stock_count"]["name"], "En rupture")
+        self.assertEqual(catalog["lost_sales"]["name"], "Ventes perdues (estimées)")
+        self.assertEqual(catalog["forecast_value_added"]["name"], "Valeur ajoutée des ajustements")
 
     def test_engine_recommendation_is_french(self):
         self.assertEqual(

@@ -120,6 +120,22 @@ describe("erpconnect_ai dashboard utils", () => {
         expect(data.datasets.length).toBe(4);
     });
 
+    test("forecastChartData draws the adjusted forecast only where a planner adjusted it", () => {
+        const forecast = [
+            { date: "2026-03-16", qty: 5, lower: 2, upper: 8, adjusted: 10, is_adjusted: true },
+            { date: "2026-03-17", qty: 5, lower: 1, upper: 9, adjusted: 5, is_adjusted: false },
+        ];
+        const history = [{ date: "2026-03-15", qty: 6 }];
+        const data = forecastChartData({ history, forecast });
+        expect(data.datasets.length).toBe(5);
+        const adjusted = data.datasets[4];
+        // it starts at the last history point, like the statistical forecast
+        expect(adjusted.data).toEqual([6, 10, 5]);
+        expect(adjusted.borderDash).toEqual([6, 4]);
+        const plain = forecast.map((p) => ({ ...p, adjusted: p.qty, is_adjusted: false }));
+        expect(forecastChartData({ history, forecast: plain }).datasets.length).toBe(4);
+    });
+
     test("forecastChartData shows today's partial sales apart", () => {
         const chart = {
             history: [{ date: "2026-03-14", qty: 4 }],

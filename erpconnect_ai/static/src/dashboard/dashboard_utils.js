@@ -18,6 +18,7 @@ export const COLORS = {
     history: "#1f77b4",
     forecast: "#ff7f0e",
     band: "rgba(255, 127, 14, 0.18)",
+    adjusted: "#9467bd",
     partial: "#7f7f7f",
     qty: "#1f77b4",
     revenue: "#2ca02c",
@@ -351,6 +352,22 @@ export function forecastChartData(chart) {
                 fill: false,
                 order: 0,
             },
+            // The planners' adjusted forecast, only when some day of it is adjusted.
+            ...(chart.forecast.some((p) => p.is_adjusted)
+                ? [
+                      {
+                          label: _t("Adjusted forecast"),
+                          data: [...forecastPad, ...joint, ...chart.forecast.map((p) => p.adjusted)],
+                          borderColor: COLORS.adjusted,
+                          backgroundColor: COLORS.adjusted,
+                          borderDash: [6, 4],
+                          pointRadius: 0,
+                          borderWidth: 2,
+                          fill: false,
+                          order: 0,
+                      },
+                  ]
+                : []),
             ...(chart.today
                 ? [
                       {

@@ -9,7 +9,8 @@ import { forecastChartData, linkToAction } from "../dashboard_utils";
 
 /**
  * Sales history (blue) and forecast (orange) of one product with the forecast's 95 % interval
- * shaded. Props: ``section`` (server ``forecast``: products offered in the picker), ``productId``
+ * shaded, the planners' adjusted forecast (purple, dashed) where they adjusted it, and why the
+ * forecast is what it is (sentences from the server). Props: ``section`` (server ``forecast``: products offered in the picker), ``productId``
  * (the product shown, or 0 for none) and ``onSelectProduct(id)``.
  */
 export class ForecastChart extends Component {
@@ -75,6 +76,7 @@ export class ForecastChart extends Component {
                   ...chart.forecast.map((p) => ({
                       date: p.date,
                       forecast: p.qty,
+                      adjusted: p.adjusted,
                       lower: p.lower,
                       upper: p.upper,
                   })),
@@ -85,6 +87,7 @@ export class ForecastChart extends Component {
                 { name: "date", label: _t("Date") },
                 { name: "history", label: _t("Sold") },
                 { name: "forecast", label: _t("Forecast") },
+                { name: "adjusted", label: _t("Adjusted forecast") },
                 { name: "lower", label: _t("Lower (95%)") },
                 { name: "upper", label: _t("Upper (95%)") },
             ],
