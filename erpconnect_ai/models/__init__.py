@@ -24,6 +24,7 @@ from . import erpconnect_sample_history
 from . import erpconnect_segment_matrix
 from . import erpconnect_purchase_facts
 from . import erpconnect_replenishment
+from . import erpconnect_replenishment_step
 from . import erpconnect_policy_curve
 from . import erpconnect_budget_wizard
 from . import erpconnect_budget_wizard_line

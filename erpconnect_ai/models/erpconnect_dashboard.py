@@ -50,7 +50,7 @@ class ErpconnectDashboard(models.AbstractModel):
 
     The file is the data of one screen, one method per panel (sales trend, top products, stock
     status, forecast chart and picker, replenishment, segment matrix, anomalies, KPI cards and
-    their links): about 730 lines, each panel a few dozen.
+    their links): about 780 lines, each panel a few dozen.
     """
 
     _name = "erpconnect.dashboard"

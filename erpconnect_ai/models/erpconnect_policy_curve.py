@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 from .. import engine
-from .erpconnect_replenishment import _number
+from .erpconnect_forecast import _number
 
 _logger = logging.getLogger(__name__)
 

@@ -18,6 +18,12 @@ system parameter ``erpconnect_ai.allow_sample_history`` is set) and a company wi
 loader never touches the tables' constraints: every foreign key is checked row by row.
 ``bench/load_company.py`` drops and adds back the keys of :data:`HISTORY_TABLES` around its own
 10,000-product load, where checking each key once is much faster.
+
+Why one file of about 1,350 lines: the loader is one transaction that writes a dozen core tables
+(orders, lines, pickings, moves, move lines, quants, valuation layers, purchase orders) which
+must agree with each other row for row; each ``_insert_*`` method fills one of those groups with
+every column Odoo would, and splitting them across files would separate the column lists from
+the ids they share through the ``_HistoryContext``.
 """
 
 import logging
