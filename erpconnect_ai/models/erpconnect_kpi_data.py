@@ -474,7 +474,7 @@ class ErpconnectKpiData(models.AbstractModel):
         the orders with a delivery done in the buckets are read.
 
         Two aggregates by local day, summed into the buckets in numpy: the pickings done, and the
-        orders (one pass over their pickings, in the order of the ``sale_id`` index). The
+        orders with a delivery done in the buckets (found by the index on ``date_done``). The
         outgoing operation types are passed as ids, not joined: the planner then counts the
         pickings right and hash-joins the orders instead of looking them up one by one."""
         outgoing = (
