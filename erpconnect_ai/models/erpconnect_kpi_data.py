@@ -31,6 +31,10 @@ from .erpconnect_anomaly import SCAN_DAYS as ANOMALY_SCAN_DAYS
 #: more (daily histories) nearly every row is its own group, and summing them with numpy instead
 #: is several times faster.
 GROUPED_SEGMENTS_MAX = 16
+#: Deliveries done in a period up to which the delivery KPIs look their orders' pickings up one
+#: order at a time (index lookups: a short period of a long history); past it, one pass over
+#: the pickings is faster (a year of 77,000 orders: 0.8 s one at a time against 0.5 s).
+DELIVERY_LOOKUPS_MAX = 25000
 #: Order in which the data groups of the catalogue (``KpiDefinition.sources``) are loaded:
 #: products first, the per-product groups need its index.
 SOURCE_LOADERS = (
@@ -474,7 +478,8 @@ class ErpconnectKpiData(models.AbstractModel):
         the orders with a delivery done in the buckets are read.
 
         Two aggregates by local day, summed into the buckets in numpy: the pickings done, and the
-        orders with a delivery done in the buckets (found by the index on ``date_done``). The
+        orders with a delivery done in the buckets (found by the index on ``date_done``; their
+        pickings looked up order by order or, past ``DELIVERY_LOOKUPS_MAX``, joined). The
         outgoing operation types are passed as ids, not joined: the planner then counts the
         pickings right and hash-joins the orders instead of looking them up one by one."""
         outgoing = (
@@ -510,6 +515,20 @@ class ErpconnectKpiData(models.AbstractModel):
                 **params,
             )
         )
+        recent = SQL(
+            """SELECT sale_id
+                 FROM stock_picking
+                WHERE company_id = %(company)s
+                  AND state = 'done'
+                  AND sale_id IS NOT NULL
+                  AND date_done >= %(start)s
+                  AND date_done < %(end)s""",
+            **params,
+        )
+        if sum(row[1] for row in done) <= DELIVERY_LOOKUPS_MAX:
+            recent = SQL("p.sale_id = ANY(ARRAY(%s))", recent)  # an index lookup per order
+        else:
+            recent = SQL("p.sale_id IN (%s)", recent)  # a join: one pass over the pickings
         orders = self.env.execute_query(
             SQL(
                 """
@@ -519,14 +538,7 @@ class ErpconnectKpiData(models.AbstractModel):
                       FROM stock_picking p
                      WHERE p.picking_type_id = ANY(%(outgoing)s::int[])
                        AND p.state != 'cancel'
-                       AND p.sale_id IN (
-                           SELECT sale_id
-                             FROM stock_picking
-                            WHERE company_id = %(company)s
-                              AND state = 'done'
-                              AND sale_id IS NOT NULL
-                              AND date_done >= %(start)s
-                              AND date_done < %(end)s)
+                       AND %(recent)s
                      GROUP BY p.sale_id
                 )
                 SELECT f.day, SUM(f.processing_days), SUM(f.processing_orders),
@@ -545,6 +557,7 @@ class ErpconnectKpiData(models.AbstractModel):
                  WHERE so.state = 'sale' AND f.day IS NOT NULL
                  GROUP BY f.day
                 """,
+                recent=recent,
                 **params,
             )
         )
