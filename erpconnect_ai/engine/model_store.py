@@ -24,6 +24,8 @@ path trusts the sidecar alone (engine scripts and benchmarks).
 
 :func:`load_model` never raises: a missing, truncated, corrupt or incompatible file gives
 ``LoadResult(model=None, metadata={}, reason="...")`` and the caller refits or falls back.
+Reasons never name a path (they reach users in forecast warnings): an ``OSError`` is told by
+its type and message only ("PermissionError: Permission denied").
 """
 
 import hashlib
@@ -157,7 +159,7 @@ def save_model(model_dir, product_id, model, metadata=None):
         _atomic_write(path, payload)
         _atomic_write(_sidecar(path), header)
     except Exception as error:  # pickling may raise anything (PicklingError, TypeError, …)
-        return "%s: %s" % (type(error).__name__, error)
+        return error_text(error)
     if isinstance(model_dir, ModelDirectory):
         model_dir.written[int(product_id)] = model_dir.checksums[int(product_id)] = _checksum(
             header
@@ -229,7 +231,7 @@ def load_model(model_dir, product_id):
         if not isinstance(metadata, dict):
             return LoadResult(None, {}, "unreadable checksum sidecar")
     except OSError as error:
-        return LoadResult(None, {}, "unreadable (%s)" % error)
+        return LoadResult(None, {}, "unreadable (%s)" % error_text(error))
     try:
         model = joblib.load(io.BytesIO(payload))
     except Exception as error:  # unpickling can raise anything
@@ -244,8 +246,15 @@ def delete_model(model_dir, product_id):
         path.unlink(missing_ok=True)
         _sidecar(path).unlink(missing_ok=True)
     except OSError as error:
-        return str(error)
+        return error_text(error)
     return ""
+
+
+def error_text(error):
+    """``"Type: message"`` of ``error``, without the file names an ``OSError`` carries."""
+    if isinstance(error, OSError) and error.strerror:
+        return "%s: %s" % (type(error).__name__, error.strerror)
+    return "%s: %s" % (type(error).__name__, error)
 
 
 def remove_leftovers(model_dir):

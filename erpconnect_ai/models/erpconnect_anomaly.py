@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import engine
-from .arguments import MAX_DAYS
+from .arguments import MAX_LIST_ROWS, check_days, check_positive_number
 
 # Days of history before a day that give its expected value and spread.
 WINDOW_DAYS = 30
@@ -14,8 +14,6 @@ WINDOW_DAYS = 30
 SCAN_DAYS = 30
 # Lower bound of the LOW severity band (|z| between it and 3), capped by the z threshold.
 LOW_THRESHOLD = 2.5
-# Upper bound of the get_anomalies() results (the days: arguments.MAX_DAYS).
-MAX_ANOMALIES = 5000
 
 
 class ErpconnectAnomaly(models.Model):
@@ -155,27 +153,17 @@ class ErpconnectAnomaly(models.Model):
     def get_anomalies(self, days=30, z=3.0):
         """Current anomalies of the last ``days`` days with ``|z| >= z``, most recent first.
 
-        :param int days: look back this many days from today (1 to 3660, default 30).
+        :param int days: look back this many days from today (1 to 365, default 30).
         :param float z: minimal absolute z-score (> 0, default 3.0). Days are flagged by the
             nightly analysis with the configured threshold, so a ``z`` below it finds nothing more.
-        :returns: list (at most 5000) of dicts ``{"id", "product_id", "product_name",
-            "default_code", "company_id", "date" (ISO), "qty", "expected", "z", "kind"
-            (SPIKE/DROP), "severity" (HIGH/MEDIUM/LOW), "state" (new/acknowledged/explained),
-            "note"}``.
+        :returns: list (at most 1000, ``arguments.MAX_LIST_ROWS``) of dicts ``{"id",
+            "product_id", "product_name", "default_code", "company_id", "date" (ISO), "qty",
+            "expected", "z", "kind" (SPIKE/DROP), "severity" (HIGH/MEDIUM/LOW), "state"
+            (new/acknowledged/explained), "note"}``.
         :raises ValidationError: for a ``days`` or ``z`` that is not a positive number.
         """
-        if isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= MAX_DAYS:
-            raise ValidationError(
-                self.env._(
-                    "days must be an integer between 1 and %(max)s, got %(value)r.",
-                    max=MAX_DAYS,
-                    value=days,
-                )
-            )
-        if isinstance(z, bool) or not isinstance(z, int | float) or not 0 < z < float("inf"):
-            raise ValidationError(
-                self.env._("z must be a positive number, got %(value)r.", value=z)
-            )
+        check_days(self.env, days)
+        check_positive_number(self.env, z, "z")
         since = fields.Date.context_today(self) - timedelta(days=days - 1)
         anomalies = self.search(
             [
@@ -185,7 +173,7 @@ class ErpconnectAnomaly(models.Model):
                 ("z", ">=", z),
                 ("z", "<=", -z),
             ],
-            limit=MAX_ANOMALIES,
+            limit=MAX_LIST_ROWS,
         )
         return [
             {

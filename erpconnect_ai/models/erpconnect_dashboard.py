@@ -7,7 +7,14 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import kpi_formulas
-from .arguments import check_days, check_record_id
+from .arguments import (
+    MAX_CHART_HISTORY_DAYS,
+    MAX_DASHBOARD_DAYS,
+    cached_periods_only,
+    check_days,
+    check_record_id,
+    check_viewer,
+)
 from .erpconnect_replenishment import URGENCY_RANK
 
 PERIODS = (7, 30, 90)
@@ -36,6 +43,8 @@ class ErpconnectDashboard(models.AbstractModel):
 
     Every figure comes with a ``link`` (model + domain) that opens the records behind it. A
     section without data yet is returned empty with a ``message`` that says why, never an error.
+    Every public method first checks that the caller is an ERPConnect AI user (Viewer and
+    above: AccessError otherwise) and bounds its arguments (``models/arguments.py``).
     Sales figures come from the daily demand ledger (``erpconnect.demand.daily``), days are the
     company's (the ledger's day rule), as for the KPI cards, so that they add up to them.
 
@@ -54,7 +63,8 @@ class ErpconnectDashboard(models.AbstractModel):
     def get_dashboard_data(self, days=30):
         """Everything the dashboard shows, for the current company and the last ``days`` days.
 
-        :param int days: length of the period (the dashboard offers 7, 30 and 90).
+        :param int days: length of the period, 1 to 90 (the dashboard offers 7, 30 and 90;
+            the figures of other periods are not cached).
         :returns: dict with keys ``days``, ``period`` (``date_from``, ``date_to``),
             ``currency_id``, ``is_manager``, ``layout`` (see ``erpconnect.dashboard.layout``),
             ``kpi_catalog``, ``panel_catalog``, ``analysis`` (last run, health), ``kpis`` (cards of
@@ -62,7 +72,13 @@ class ErpconnectDashboard(models.AbstractModel):
             (product picker), ``replenishment``, ``segment_matrix``, ``anomalies``. Each section
             is a dict with ``available`` (bool) and ``message`` (why it is empty, or "").
         """
-        days = self._check_days(days)
+        check_viewer(self.env)
+        days = check_days(self.env, days, maximum=MAX_DASHBOARD_DAYS)
+        return cached_periods_only(self, days)._dashboard_data(days)
+
+    @api.model
+    def _dashboard_data(self, days):
+        """``get_dashboard_data(days)`` once the caller and ``days`` are checked."""
         company = self.env.company
         period = self._period(days)
         layout_model = self.env["erpconnect.dashboard.layout"]
@@ -108,10 +124,11 @@ class ErpconnectDashboard(models.AbstractModel):
     def get_kpi_overview(self, days=30):
         """The whole KPI catalogue with values, for the KPIs screen.
 
-        :param int days: length of the period.
+        :param int days: length of the period, 1 to 365 (the screen offers 7, 30 and 90).
         :returns: ``{"days", "currency_id", "available", "message", "kpis": [catalogue entry
             merged with its metric (value, previous, change)]}``.
         """
+        check_viewer(self.env)
         days = self._check_days(days)
         catalog = self.env["erpconnect.dashboard.layout"]._kpi_catalog()
         company = self.env.company
@@ -138,14 +155,17 @@ class ErpconnectDashboard(models.AbstractModel):
         (``today``), never one of the history points: no date appears twice.
 
         :param int product_id: a ``product.product`` id.
-        :param int history_days: days of history up to the analysis day (1 to 3660).
+        :param int history_days: days of history up to the analysis day (1 to 366).
         :returns: ``{"product": {"id", "name"}, "available", "message", "method", "as_of",
             "history": [{"date", "qty"}], "forecast": [{"date", "qty", "lower", "upper"}],
             "today": {"date", "qty"}, "links": {"history", "forecast"}}``; ``lower``/``upper``
             bound the 95 % interval.
         """
+        check_viewer(self.env)
         check_record_id(self.env, product_id, "product_id")
-        history_days = self._check_days(history_days, "history_days")
+        history_days = check_days(
+            self.env, history_days, "history_days", maximum=MAX_CHART_HISTORY_DAYS
+        )
         # search, not browse: the record rules apply (another company's product is not found).
         product = self.env["product.product"].search([("id", "=", product_id)])
         if not product:

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from .arguments import check_viewer
+
 # Panels the dashboard can show, in their default order. The KPI cards row is not a panel: it is
 # the ``kpis`` list of the layout.
 PANELS = (
@@ -208,7 +210,9 @@ class ErpconnectDashboardLayout(models.Model):
         :returns: ``{"kpis": [code], "panels": [name], "refresh_interval": seconds,
             "is_default": bool}``; the role's default when the user saved none. Codes that left
             the KPI catalogue since they were saved are dropped.
+        :raises AccessError: the user is not an ERPConnect AI user (Viewer and above).
         """
+        check_viewer(self.env)
         record = self._own_layout_record()
         if not record:
             return dict(self._default_layout(), is_default=True)
@@ -226,8 +230,10 @@ class ErpconnectDashboardLayout(models.Model):
         current user's layout and return it as :meth:`get_layout` does.
 
         Raises ValidationError for an unknown KPI code or panel name, a duplicate, or a refresh
-        interval that is not one of ``REFRESH_INTERVALS``.
+        interval that is not one of ``REFRESH_INTERVALS``; AccessError for a user who is not
+        an ERPConnect AI user (Viewer and above).
         """
+        check_viewer(self.env)
         values = self._validate_layout(layout)
         vals = {
             "kpi_codes": values["kpis"],
@@ -243,6 +249,10 @@ class ErpconnectDashboardLayout(models.Model):
 
     @api.model
     def reset_layout(self):
-        """Forget the current user's layout and return their role's default layout."""
+        """Forget the current user's layout and return their role's default layout.
+
+        :raises AccessError: the user is not an ERPConnect AI user (Viewer and above).
+        """
+        check_viewer(self.env)
         self._own_layout_record().unlink()
         return self.get_layout()

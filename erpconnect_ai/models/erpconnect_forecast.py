@@ -11,6 +11,7 @@ from odoo.tools import SQL, split_every
 
 from .. import engine
 from .arguments import check_record_id, check_whole_number
+from .erpconnect_run import AnalysisError
 from .res_company import FORECAST_METHODS
 
 _logger = logging.getLogger(__name__)
@@ -156,10 +157,10 @@ class ErpconnectForecast(models.Model):
             longer than the forecasts
         :raise UserError: the product does not exist or the user cannot read it
         """
+        self.check_access("read")
         check_record_id(self.env, product_id, "product_id")
         max_horizon = self.env.company._erpconnect_settings()["horizon_days"]
         check_whole_number(self.env, horizon_days, "horizon_days", 1, max_horizon)
-        self.check_access("read")
         product = self.env["product.product"].search([("id", "=", product_id)])
         if not product:
             raise UserError(
@@ -250,7 +251,8 @@ class ErpconnectForecast(models.Model):
         in ``run.products_failed`` and skipped. The run commits after each batch.
         Sets ``inputs.forecast_summary``; returns the number of staged forecasts.
 
-        :raise UserError: the forecast failed for every product
+        :raise AnalysisError: the forecast failed for every product (the error in its
+            ``details``)
         """
         product_ids = inputs.product_ids
         os.makedirs(inputs.model_dir, exist_ok=True)
@@ -268,12 +270,13 @@ class ErpconnectForecast(models.Model):
             run._count_products(processed=len(batch) - batch_failed, failed=batch_failed)
             run._checkpoint(done=done, remaining=len(product_ids) - done)
         if product_ids and failed == len(product_ids):
-            raise UserError(
+            raise AnalysisError(
                 self.env._(
-                    "The forecast failed for all %(count)s products: %(error)s",
+                    "The forecast failed for all %(count)s products: an administrator finds "
+                    "the error on the run and the details in the server log.",
                     count=failed,
-                    error=first_error,
-                )
+                ),
+                details=first_error,
             )
         summary = pd.concat(summaries, ignore_index=True) if summaries else None
         inputs.forecast_summary = summary

@@ -9,11 +9,18 @@ This file is the API (JSON-RPC methods, access and argument checks). The catalog
 import datetime
 
 from odoo import api, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 
 from ..engine import kpi_catalog as catalog
 from ..engine import kpi_formulas as formulas
-from .arguments import check_choice, check_days, is_whole_number
+from .arguments import (
+    cached_periods_only,
+    check_choice,
+    check_days,
+    check_history_days,
+    check_record_id,
+    check_viewer,
+)
 
 #: Products ``get_comparison`` accepts at once.
 MAX_COMPARED_PRODUCTS = 20
@@ -27,6 +34,8 @@ class ErpconnectKpi(models.AbstractModel):
     ``erpconnect_ai.group_erpconnect_viewer``, without Sales or Inventory rights) sees them; in
     exchange every public method first checks explicitly that the caller is in that group, and only
     the current company (``self.env.company``, one of the caller's allowed companies) is read.
+    Arguments are bounded (``models/arguments.py``); figures are cached for the periods the
+    screens offer only.
     """
 
     _name = "erpconnect.kpi"
@@ -54,7 +63,7 @@ class ErpconnectKpi(models.AbstractModel):
         """Every KPI of the current company over the last ``days`` days (today included) and the
         previous period of the same length.
 
-        :param int days: period length, 1 to 3660 (7, 30, 90 on the dashboard)
+        :param int days: period length, 1 to 365 (7, 30, 90 on the dashboard)
         :returns: list, in catalogue order, of the catalogue entry plus ``"value"``,
             ``"previous"``, ``"change"`` (value − previous; days between for dates),
             ``"change_pct"`` (% of the previous value), ``"no_data"`` (true when ``value`` is
@@ -64,10 +73,12 @@ class ErpconnectKpi(models.AbstractModel):
         :raises ValidationError: ``days`` is not an integer in range
         :raises AccessError: the user is not an ERPConnect AI user
         """
-        days = self._check_days(days)
         company = self._kpi_company()
+        days = self._check_days(days)
         bounds = formulas.period_bounds(self.env["erpconnect.kpi.data"]._kpi_today(company), days)
-        values = self._cached_values(company, ("metrics", days), bounds, None)
+        values = cached_periods_only(self, days)._cached_values(
+            company, ("metrics", days), bounds, None
+        )
         period = self._period_dates(bounds)
         result = []
         for kpi in catalog.KPI_CATALOG:
@@ -87,7 +98,7 @@ class ErpconnectKpi(models.AbstractModel):
         over the point's dates, a snapshot's its value at the end of them.
 
         :param str code: a catalogue code (``get_catalog()``)
-        :param int days: 1 to 3660
+        :param int days: 1 to 366 by day, 731 by week (2 years), 1,096 by month (3 years)
         :param str interval: "day", "week" or "month"
         :returns: the catalogue entry plus ``"days"``, ``"interval"``, ``"date_from"``,
             ``"date_to"`` and ``"points"``: list of ``{"label", "date", "date_from", "date_to",
@@ -95,14 +106,16 @@ class ErpconnectKpi(models.AbstractModel):
             "2025-04"), oldest first.
         :raises ValidationError: unknown code, bad ``days`` or ``interval``
         """
-        kpi = self._check_code(code)
-        days = self._check_days(days)
-        interval = self._check_interval(interval)
         company = self._kpi_company()
+        kpi = self._check_code(code)
+        interval = self._check_interval(interval)
+        days = check_history_days(self.env, days, interval)
         bounds = formulas.interval_bounds(
             self.env["erpconnect.kpi.data"]._kpi_today(company), days, interval
         )
-        values = self._cached_values(company, ("metric", code, days, interval), bounds, [code])
+        values = cached_periods_only(self, days)._cached_values(
+            company, ("metric", code, days, interval), bounds, [code]
+        )
         points = [
             {
                 "label": self._point_label(bounds[i], interval),
@@ -128,7 +141,7 @@ class ErpconnectKpi(models.AbstractModel):
         """Product-level KPIs of a few products side by side, this period vs the previous one.
 
         :param list product_ids: 1 to 20 ids of products of the current company (or shared)
-        :param int days: 1 to 3660
+        :param int days: 1 to 365
         :returns: ``{"days", "date_from", "date_to", "previous_date_from", "previous_date_to",
             "currency_id", "metrics": [{"code", "name", "unit", "direction"}], "products":
             [{"id", "name", "default_code", "values": {code: {"value", "previous", "change",
@@ -137,8 +150,8 @@ class ErpconnectKpi(models.AbstractModel):
         :raises ValidationError: ids not a non-empty list of integers, too many, unknown or of
             another company
         """
-        days = self._check_days(days)
         company = self._kpi_company()
+        days = self._check_days(days)
         products = self._check_products(product_ids, company)
         data = self.env["erpconnect.kpi.data"]
         bounds = formulas.period_bounds(data._kpi_today(company), days)
@@ -195,10 +208,7 @@ class ErpconnectKpi(models.AbstractModel):
     @api.model
     def _check_kpi_access(self):
         """Raise AccessError unless the user is an ERPConnect AI user (Viewer or above)."""
-        if not self.env.su and not self.env.user.has_group("erpconnect_ai.group_erpconnect_viewer"):
-            raise AccessError(
-                self.env._("Only ERPConnect AI users (Viewer and above) can read the KPIs.")
-            )
+        check_viewer(self.env)
 
     @api.model
     def _kpi_company(self):
@@ -224,15 +234,12 @@ class ErpconnectKpi(models.AbstractModel):
     def _check_products(self, product_ids, company):
         """The products of ``product_ids`` in that order, readable by the user and of ``company``
         (or shared), else a ValidationError."""
-        valid = (
-            isinstance(product_ids, (list, tuple))
-            and product_ids
-            and all(is_whole_number(pid) for pid in product_ids)
-        )
-        if not valid:
+        if not isinstance(product_ids, (list, tuple)) or not product_ids:
             raise ValidationError(
                 self.env._("Products must be given as a non-empty list of product ids.")
             )
+        for product_id in product_ids:
+            check_record_id(self.env, product_id, "product_ids")
         ids = list(dict.fromkeys(product_ids))
         if len(ids) > MAX_COMPARED_PRODUCTS:
             raise ValidationError(

@@ -62,8 +62,12 @@ class ErpconnectKpiCache(models.AbstractModel):
         (database, company, generation, ``key``...).
 
         For company-level data only (the same for every user allowed to read it); callers must
-        not modify what it returns.
+        not modify what it returns. With ``erpconnect_uncached`` in the context (set by the
+        public methods for a period the screens do not offer: ``arguments.cached_periods_only``)
+        ``compute()`` is returned without being kept.
         """
+        if self.env.context.get("erpconnect_uncached"):
+            return compute()
         cache_key = (self.env.cr.dbname, company.id, self._generation(), *key)
         return CACHE.get_or_compute(cache_key, compute)
 

@@ -13,7 +13,7 @@ from odoo.tools import SQL, float_is_zero
 from .. import engine
 from ..tools.purchase_budget import budget_priority, expected_shortage, protection_sigma
 from .analysis_input import daily_error_sigma
-from .arguments import check_choice
+from .arguments import check_choice, check_limit
 
 URGENCIES = [
     ("ORDER_NOW", "Order now"),
@@ -29,8 +29,6 @@ PULL_FORWARD_DAYS = 14
 ABC_CLASSES = ("A", "B", "C")
 # Days of coverage stored for a product without demand (its stock never runs out).
 NO_DEMAND_COVERAGE_DAYS = 9999.0
-# Upper bound of get_suggestions(limit=...): one JSON-RPC answer, not a bulk export.
-MAX_SUGGESTIONS = 5000
 # Item columns engine.plan_orders reads (stock + incoming = the inventory position).
 PLAN_ITEM_COLUMNS = (
     "product_id",
@@ -648,7 +646,7 @@ class ErpconnectReplenishment(models.Model):
     def get_suggestions(self, limit=200):
         """Open reorder suggestions of the current results, most urgent first.
 
-        :param int limit: at most this many suggestions (1 to 5000, default 200).
+        :param int limit: at most this many suggestions (1 to 1000, default 200).
         :returns: list of dicts, ordered ORDER_NOW, WATCH, OK, then by days of coverage::
 
             {"id", "product_id", "product_name", "default_code", "company_id", "warehouse_id",
@@ -671,20 +669,9 @@ class ErpconnectReplenishment(models.Model):
             ``measured_receipts``; ``urgency`` is ``ORDER_NOW``, ``WATCH``, ``EXCESS`` (stock
             and open purchases above the order-up-to level by ``excess_qty``) or ``OK``;
             money in the company currency.
-        :raises ValidationError: when ``limit`` is not an integer between 1 and 5000.
+        :raises ValidationError: when ``limit`` is not an integer between 1 and 1000.
         """
-        if (
-            isinstance(limit, bool)
-            or not isinstance(limit, int)
-            or not 0 < limit <= MAX_SUGGESTIONS
-        ):
-            raise ValidationError(
-                self.env._(
-                    "limit must be an integer between 1 and %(max)s, got %(value)r.",
-                    max=MAX_SUGGESTIONS,
-                    value=limit,
-                )
-            )
+        check_limit(self.env, limit)
         suggestions = self.search(
             [("state", "=", "new"), ("company_id", "in", self.env.companies.ids)], limit=limit
         )

@@ -31,6 +31,16 @@ QUEUE_CRON_XMLID = "erpconnect_ai.ir_cron_erpconnect_run_queued"
 RUN_RETENTION_DAYS = 180
 
 
+class AnalysisError(UserError):
+    """A failure of the analysis told to its users by its message, with technical ``details``
+    (exception texts, which may hold server paths) that only administrators read on the run
+    (``erpconnect.run.error_details``)."""
+
+    def __init__(self, message, details=""):
+        super().__init__(message)
+        self.details = details
+
+
 class ErpconnectRun(models.Model):
     """One analysis run of one company: the pipeline, the nightly cron, the queue and the lock.
 
@@ -79,7 +89,16 @@ class ErpconnectRun(models.Model):
     products_processed = fields.Integer("Products forecast", readonly=True)
     products_failed = fields.Integer("Products failed", readonly=True)
     step_ids = fields.One2many("erpconnect.run.step", "run_id", readonly=True)
-    message = fields.Text(readonly=True)
+    message = fields.Text(
+        readonly=True,
+        help="What happened, in words every ERPConnect AI user may read (no exception text).",
+    )
+    error_details = fields.Text(
+        readonly=True,
+        groups="erpconnect_ai.group_erpconnect_admin",
+        help="Text of the exception that failed the run (it may name server paths): "
+        "administrators only; the traceback is in the server log.",
+    )
     warnings = fields.Text(readonly=True)
     settings_snapshot = fields.Text("Settings used", readonly=True)
     forecast_count = fields.Integer("Forecasts", compute="_compute_forecast_count")
@@ -449,18 +468,29 @@ class ErpconnectRun(models.Model):
             step._discard_run(self)
 
     def _fail(self, error, clock, start):
-        """Mark the run failed after ``error`` in the step of ``clock``; drop its staged rows."""
+        """Mark the run failed after ``error`` in the step of ``clock``; drop its staged rows.
+
+        The run's ``message`` (and its failed step's) says what happened in words for every
+        user: a ``UserError``'s own message, else which step failed; the exception's text, which
+        may name server paths, goes to ``error_details`` (administrators only).
+        """
         if isinstance(error, UserError):
             message = error.args[0]
+            details = getattr(error, "details", "")
             _logger.warning(
-                "ERPConnect AI analysis of %s failed: %s", self.company_id.name, message
+                "ERPConnect AI analysis of %s failed: %s %s",
+                self.company_id.name,
+                message,
+                details,
             )
         else:
             message = self.env._(
-                "Step %(step)s failed: %(error)s (details in the server log).",
+                "Step %(step)s failed because of an unexpected error (%(type)s): an "
+                "administrator finds its text on the run and the details in the server log.",
                 step=clock["name"],
-                error="%s: %s" % (type(error).__name__, error),
+                type=type(error).__name__,
             )
+            details = "%s: %s" % (type(error).__name__, error)
             _logger.exception("ERPConnect AI analysis of %s failed", self.company_id.name)
         if not self._in_test():
             # Forget the uncommitted part of the failing chunk; committed chunks are discarded
@@ -474,6 +504,7 @@ class ErpconnectRun(models.Model):
                 "finished_at": fields.Datetime.now(),
                 "duration": time.perf_counter() - start,
                 "message": message,
+                "error_details": details or False,
             }
         )
         self._checkpoint()

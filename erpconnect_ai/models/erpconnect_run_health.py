@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .arguments import is_admin
+
 
 class ErpconnectRunHealth(models.Model):
     """Monitoring of the analysis of a company (``get_health``, also served by the JSON route
@@ -17,7 +19,10 @@ class ErpconnectRunHealth(models.Model):
         """Monitoring figures of the analysis for the current company (``self.env.company``).
 
         Readable by ERPConnect AI viewers; also served by the JSON route
-        ``/erpconnect_ai/health``. Dates are ISO strings, datetimes in UTC.
+        ``/erpconnect_ai/health``. Dates are ISO strings, datetimes in UTC. Messages are the
+        runs' words for users; the exception text of a failed run and the model directory,
+        which name server paths, are given to ERPConnect AI administrators only (None for
+        the others).
 
         :return: dict::
 
@@ -29,7 +34,8 @@ class ErpconnectRunHealth(models.Model):
                 "running": bool,                   # a run of this company is in progress
                 "last_run": None | {"id", "status", "trigger", "started_at", "finished_at",
                                     "duration_seconds", "products_processed", "products_failed",
-                                    "message"},
+                                    "message",
+                                    "error_details"},  # None unless an administrator asks
                 "last_successful_run": None | {"id", "finished_at", "as_of"},
                 "data": {"latest_sale_date": str | None, "days_since_latest_sale": int | None},
                 "model_store": {"directory": str | None,  # None unless an administrator asks
@@ -48,7 +54,8 @@ class ErpconnectRunHealth(models.Model):
         cron = cron and cron.sudo()
         latest_sale = self.env["erpconnect.data.source"].sudo()._get_latest_sale_date(company)
         today = fields.Date.context_today(self)
-        store = self._model_store_state(company)
+        admin = is_admin(self.env)
+        store = self._model_store_state(company, admin)
         problems = []
         status = "ok"
         if not cron or not cron.active:
@@ -76,7 +83,7 @@ class ErpconnectRunHealth(models.Model):
                 "last_call": (cron and fields.Datetime.to_string(cron.lastcall)) or None,
             },
             "running": running,
-            "last_run": runs._health_summary() if runs else None,
+            "last_run": runs._health_summary(admin) if runs else None,
             "last_successful_run": (
                 last_done
                 and {
@@ -93,7 +100,8 @@ class ErpconnectRunHealth(models.Model):
             "model_store": store,
         }
 
-    def _health_summary(self):
+    def _health_summary(self, admin=False):
+        """The run's figures and message; its ``error_details`` only when ``admin``."""
         self.ensure_one()
         return {
             "id": self.id,
@@ -105,9 +113,10 @@ class ErpconnectRunHealth(models.Model):
             "products_processed": self.products_processed,
             "products_failed": self.products_failed,
             "message": self.message or "",
+            "error_details": (self.sudo().error_details or "") if admin else None,
         }
 
-    def _model_store_state(self, company):
+    def _model_store_state(self, company, admin=False):
         directory = self._get_model_dir(company)
         file_count = size = 0
         if os.path.isdir(directory):
@@ -115,9 +124,8 @@ class ErpconnectRunHealth(models.Model):
                 if entry.is_file():
                     file_count += 1
                     size += entry.stat().st_size
-        is_admin = self.env.user.has_group("erpconnect_ai.group_erpconnect_admin")
         return {
-            "directory": directory if is_admin else None,
+            "directory": directory if admin else None,
             "exists": os.path.isdir(directory),
             "file_count": file_count,
             "size_bytes": size,

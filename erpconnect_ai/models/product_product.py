@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .arguments import check_days
+from .arguments import MAX_SEGMENTATION_DAYS, check_days, check_viewer
 from .erpconnect_segment_matrix import (
     ABC_CLASSES,
     SEGMENTS,
@@ -94,18 +94,19 @@ class ProductProduct(models.Model):
         of sales, computed now with the configured modes and thresholds (the stored segment
         fields hold the nightly one over the configured look-back).
 
-        :param int days: look-back window in days (7 to 3660, default 60).
+        :param int days: look-back window in days (7 to 365, default 60).
         :returns: ``{"company_id", "as_of" (ISO date), "days", "products": [{"product_id",
             "product_name", "default_code", "revenue", "revenue_share", "abc", "cv", "xyz",
             "segment"}] (by revenue, highest first; ``cv`` is None without weekly demand),
             "matrix": [{"abc", "xyz", "product_count", "revenue", "revenue_share",
             "recommendation"}] (9 cells, empty without sales)}``.
         :raises ValidationError: when ``days`` is not an integer in range.
+        :raises AccessError: the user is not an ERPConnect AI user (Viewer and above).
         """
-        check_days(self.env, days, minimum=MIN_SEGMENTATION_DAYS)
         # Segments are Viewer data: the figures come from sales the Viewer may not read line by
         # line, so the extraction runs as superuser for the current company only.
-        self.env["erpconnect.segment.matrix"].check_access("read")
+        check_viewer(self.env)
+        check_days(self.env, days, minimum=MIN_SEGMENTATION_DAYS, maximum=MAX_SEGMENTATION_DAYS)
         company = self.env.company
         Run = self.env["erpconnect.run"].sudo().with_company(company)
         settings = company._erpconnect_settings()

@@ -19,3 +19,5 @@ from . import test_readonly_rpc
 from . import test_demand_ledger
 from . import test_purchase_facts
 from . import test_purchase_ordering
+from . import test_dashboard_analysis
+from . import test_bounded_calls

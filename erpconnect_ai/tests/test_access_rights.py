@@ -1,10 +1,12 @@
 from datetime import date
 
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import ErpconnectCase
+from .common import NOW, ErpconnectCase
 
 RESULT_MODELS = ("erpconnect.replenishment", "erpconnect.anomaly", "erpconnect.segment.matrix")
 
@@ -220,5 +222,10 @@ class TestAccessRights(ErpconnectCase):
                 record.with_user(self.user_b).read(["company_id"])
         suggestions = self.env["erpconnect.replenishment"].with_user(self.user_b).get_suggestions()
         self.assertEqual({row["company_id"] for row in suggestions}, {self.company_b.id})
-        anomalies = self.env["erpconnect.anomaly"].with_user(self.user_b).get_anomalies(days=3660)
-        self.assertEqual(anomalies, [])
+        # get_anomalies looks back at most a year: ask on the day after the analysis, when
+        # company A's anomaly (06-26) is in the last 30 days for A's users.
+        Anomaly = self.env["erpconnect.anomaly"]
+        with freeze_time(NOW):
+            self.assertEqual(Anomaly.with_user(self.user_b).get_anomalies(days=30), [])
+            seen_by_a = Anomaly.with_user(self.user_manager).get_anomalies(days=30)
+        self.assertEqual([row["id"] for row in seen_by_a], self.anomaly.ids)

@@ -680,6 +680,66 @@ class TestErpconnectKpi(TransactionCase):
             self.kpi(company=self.company_b).get_metrics(days=30)
             self.assertEqual(len(calls), 9)
 
+    def test_cancelled_sale_drops_the_cache(self):
+        """Cancelling a confirmed order of the period drops the company's cached KPIs: the next
+        call reads the figures without it. O6 (04-28, Bob, A 1 × 100) is cancelled."""
+        viewer = self.kpi(user=self.viewer)
+        before = {entry["code"]: entry["value"] for entry in viewer.get_metrics(days=30)}
+        self.assertEqual((before["revenue_total"], before["order_count"]), (2920.0, 5))
+        # Served from the cache within CACHE_TTL (test_cache): only a dropped entry gives the
+        # figures without O6 below.
+        self.assertEqual(viewer.get_metrics(days=30)[0]["value"], 2920.0)
+        o6 = (
+            self.env["sale.order.line"]
+            .search(
+                [
+                    ("product_id", "=", self.product_a.id),
+                    ("product_uom_qty", "=", 1),
+                    ("order_id.partner_id", "=", self.bob.id),
+                ]
+            )
+            .order_id
+        )
+        self.assertEqual(o6.date_order, at("04-28"))
+        o6._action_cancel()
+        after = {entry["code"]: entry["value"] for entry in viewer.get_metrics(days=30)}
+        # 2920 − 100 of revenue, 5 − 1 orders, 43 − 1 units
+        self.assertEqual(
+            (after["revenue_total"], after["order_count"], after["units_sold"]), (2820.0, 4, 42)
+        )
+
+    def test_kpi_overview(self):
+        """The KPIs screen: the whole catalogue, in its order, with the values of
+        ``get_metrics`` (hand-computed in ``kpi_expected.py``) and the links a Viewer may open."""
+        Dashboard = self.env["erpconnect.dashboard"].with_context(
+            allowed_company_ids=[self.company.id]
+        )
+        overview = Dashboard.with_user(self.viewer).get_kpi_overview(30)
+        self.assertEqual(
+            (overview["days"], overview["currency_id"], overview["available"]),
+            (30, self.company.currency_id.id, True),
+        )
+        self.assertEqual([kpi["code"] for kpi in overview["kpis"]], list(EXPECTED_30_DAYS))
+        for kpi in overview["kpis"]:
+            expected = EXPECTED_30_DAYS[kpi["code"]]
+            for label, wanted, got in zip(
+                ("value", "previous"), expected, (kpi["value"], kpi["previous"]), strict=True
+            ):
+                with self.subTest(code=kpi["code"], figure=label):
+                    if wanted is None or isinstance(wanted, str):
+                        self.assertEqual(got, wanted)
+                    else:
+                        self.assertAlmostEqual(got, wanted, places=3)
+        by_code = {kpi["code"]: kpi for kpi in overview["kpis"]}
+        # A Viewer reads no order lines: no link behind the revenue; the anomalies they read.
+        self.assertIsNone(by_code["revenue_total"]["link"])
+        self.assertIsNone(by_code["order_count"]["link"])
+        self.assertEqual(by_code["anomalies_30d"]["link"]["res_model"], "erpconnect.anomaly")
+        with self.assertRaises(AccessError):
+            Dashboard.with_user(self.employee).get_kpi_overview(30)
+        with self.assertRaisesRegex(UserError, "from 1 to 365, got 366"):
+            Dashboard.with_user(self.viewer).get_kpi_overview(366)
+
     def test_cache_generation_after_commit(self):
         """The invalidation advances the shared generation once, after the commit only."""
         cache = self.env["erpconnect.kpi.cache"]

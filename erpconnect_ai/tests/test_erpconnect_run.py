@@ -233,8 +233,10 @@ class TestErpconnectRun(ErpconnectCase):
             failed = self.run_analysis()
         self.assertEqual(len(calls), 2)
         self.assertEqual(failed.status, "failed")
-        self.assertIn("worker killed", failed.message)
-        self.assertIn("forecast", failed.message)
+        # Users read which step failed; the exception's text is for administrators (issue 14.8).
+        self.assertIn("Step forecast failed", failed.message)
+        self.assertNotIn("worker killed", failed.message)
+        self.assertEqual(failed.error_details, "RuntimeError: worker killed")
         self.assertEqual(failed.step_ids.filtered(lambda s: s.status == "failed").name, "forecast")
         # The previous forecasts are still the current ones, unchanged; nothing staged is left.
         current = self.current_forecasts()
@@ -264,7 +266,8 @@ class TestErpconnectRun(ErpconnectCase):
         with patch.object(Forecast, "_publish_run", publish_then_fail):
             failed = self.run_analysis()
         self.assertEqual(failed.status, "failed")
-        self.assertIn("disk full", failed.message)
+        self.assertIn("Step publish failed", failed.message)
+        self.assertEqual(failed.error_details, "RuntimeError: disk full")
         self.assertEqual(self.current_forecasts(), previous)
 
     @mute_logger(FORECAST_LOGGER)

@@ -1,10 +1,12 @@
 import os
 import shutil
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import NOW, ErpconnectCase
 
@@ -55,6 +57,41 @@ class TestErpconnectHealth(ErpconnectCase):
         # Only administrators see where the files are.
         self.assertIsNone(store["directory"])
         self.assertEqual(self._health(self.user_admin)["model_store"]["directory"], model_dir)
+
+    def test_exception_text_for_administrators_only(self):
+        """A run failing on an unexpected error (its text names a server path) tells every user
+        which step failed; the text itself is for ERPConnect AI administrators only."""
+        secret = "/srv/odoo/filestore/erpconnect_ai/company_1/product_7.joblib"
+        error = PermissionError(13, "Permission denied", secret)
+        Segments = type(self.env["erpconnect.segment.matrix"])
+        with (
+            patch.object(Segments, "_run_step", side_effect=error),
+            mute_logger("odoo.addons.erpconnect_ai.models.erpconnect_run"),
+        ):
+            run = self.run_analysis()
+        self.assertEqual(run.status, "failed")
+        for user in (self.user_viewer, self.user_manager):
+            with self.subTest(user=user.login):
+                last_run = self._health(user)["last_run"]
+                self.assertEqual(last_run["id"], run.id)
+                self.assertIsNone(last_run["error_details"])
+                self.assertNotIn("/srv", last_run["message"])
+                self.assertNotIn("Permission denied", last_run["message"])
+                self.assertIn("PermissionError", last_run["message"])
+                # nor through the run record, its steps or a search on the field
+                run_as_user = run.with_user(user)
+                with self.assertRaises(AccessError):
+                    run_as_user.read(["error_details"])
+                with self.assertRaises(AccessError):
+                    run_as_user.search([("error_details", "ilike", "srv")])
+                for step in run_as_user.step_ids:
+                    self.assertNotIn("/srv", step.message or "")
+        admin_run = self._health(self.user_admin)["last_run"]
+        self.assertEqual(
+            admin_run["error_details"],
+            "PermissionError: [Errno 13] Permission denied: '%s'" % secret,
+        )
+        self.assertEqual(admin_run["message"], run.message)
 
     def test_user_without_erpconnect_rights(self):
         user = new_test_user(
