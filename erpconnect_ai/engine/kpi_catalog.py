@@ -35,7 +35,9 @@ KINDS = ("flow", "growth", "snapshot", "window")
 
 @dataclass(frozen=True)
 class KpiDefinition:
-    """One catalogue entry. ``sources`` names the data groups the ORM layer must load."""
+    """One catalogue entry. ``sources`` names the data groups the ORM layer must load
+    (``sales_costs``: the costs and goods of the sales, read with each product's current
+    cost and type; ``sales`` alone reads revenue and units only)."""
 
     code: str
     name: str
@@ -85,7 +87,7 @@ KPI_CATALOG = (
             "Revenue − cost of the quantities sold, the cost being the product's current cost "
             "(standard price) × quantity in the product's unit."
         ),
-        sources=("sales",),
+        sources=("sales", "sales_costs"),
     ),
     KpiDefinition(
         code="gross_margin",
@@ -95,7 +97,7 @@ KPI_CATALOG = (
         direction="higher",
         kind="flow",
         description=_lt("(revenue − cost of the quantities sold) / revenue × 100."),
-        sources=("sales",),
+        sources=("sales", "sales_costs"),
     ),
     KpiDefinition(
         code="average_order_value",
@@ -163,7 +165,7 @@ KPI_CATALOG = (
             "Delivered quantity / ordered quantity × 100, over the lines delivered by stock moves "
             "of the orders of the period."
         ),
-        sources=("sales",),
+        sources=("sales", "sales_costs"),
     ),
     KpiDefinition(
         code="late_delivery_rate",

@@ -8,6 +8,7 @@ from . import erpconnect_demand_upkeep_refresh
 from . import sale_order
 from . import sale_order_line
 from . import stock_move
+from . import stock_picking
 from . import erpconnect_data_source
 from . import erpconnect_run
 from . import erpconnect_run_health

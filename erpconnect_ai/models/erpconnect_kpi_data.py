@@ -32,6 +32,10 @@ from .erpconnect_anomaly import SCAN_DAYS as ANOMALY_SCAN_DAYS
 #: more (daily histories) nearly every row is its own group, and summing them with numpy instead
 #: is several times faster.
 GROUPED_SEGMENTS_MAX = 16
+#: Deliveries done in a period up to which the delivery KPIs look their orders' pickings up one
+#: order at a time (index lookups: a short period of a long history); past it, one pass over
+#: the pickings is faster (a year of 77,000 orders: 0.8 s one at a time against 0.5 s).
+DELIVERY_LOOKUPS_MAX = 25000
 #: Order in which the data groups of the catalogue (``KpiDefinition.sources``) are loaded:
 #: products first, the per-product groups need its index.
 SOURCE_LOADERS = (
@@ -251,6 +255,13 @@ class ErpconnectKpiData(models.AbstractModel):
                 condition=condition,
             )
         )
+        return self._sum_days(scope, rows, names)
+
+    @staticmethod
+    def _sum_days(scope, rows, names):
+        """Rows ``(day, value...)`` (local days) summed into the buckets of ``scope``: ``{name:
+        array (B + 1,)}``, the last cell after the last bound (days before the first bound go
+        to the first bucket: callers read from the first bound on)."""
         arrays = {name: np.zeros(scope.bucket_count + 1) for name in names}
         if rows:
             days = np.array([row[0].toordinal() for row in rows], dtype=np.int64)
@@ -313,19 +324,23 @@ class ErpconnectKpiData(models.AbstractModel):
         return starts
 
     def _load_sales(self, scope):
-        """The ledger's sales per bucket: revenue, cost and quantity of the units ordered,
-        ordered and delivered quantities of the goods (the fulfilment rate)."""
-        names = formulas.SALES_FIELDS[:5]
-        daily = self._ledger_daily(
-            scope,
-            SQL(
+        """The ledger's sales per bucket: revenue and quantity of the units ordered and, when
+        the KPIs need them (source ``sales_costs``), their cost and the ordered and delivered
+        quantities of the goods (the fulfilment rate). Revenue and units alone are summed from
+        the ledger's covering index without joining the products."""
+        if "sales_costs" not in scope.sources:
+            names = ("revenue", "units")
+            sums, joins = SQL("SUM(d.revenue), SUM(d.qty_ordered)"), None
+        else:
+            names = formulas.SALES_FIELDS[:5]
+            sums = SQL(
                 """SUM(d.revenue), SUM(d.qty_ordered * p.cost), SUM(d.qty_ordered),
                    SUM(d.qty_ordered) FILTER (WHERE p.goods),
                    SUM(d.qty_ordered_delivered) FILTER (WHERE p.goods)"""
-            ),
-            names,
-            joins=SQL("JOIN %s ON p.id = d.product_id", self._ledger_products_sql(scope)),
-            condition=SQL("AND d.order_line_count > 0"),
+            )
+            joins = SQL("JOIN %s ON p.id = d.product_id", self._ledger_products_sql(scope))
+        daily = self._ledger_daily(
+            scope, sums, names, joins=joins, condition=SQL("AND d.order_line_count > 0")
         )
         return {name: values[:-1] for name, values in daily.items()}
 
@@ -463,66 +478,95 @@ class ErpconnectKpiData(models.AbstractModel):
     def _load_deliveries(self, scope):
         """Customer deliveries (outgoing pickings of confirmed orders) by day done: count, late
         ones, and per order the days to its first and, when complete, its last delivery. Only
-        the orders with a delivery done in the buckets are read."""
-        rows = self.env.execute_query(
+        the orders with a delivery done in the buckets are read.
+
+        Two aggregates by local day, summed into the buckets in numpy: the pickings done, and the
+        orders with a delivery done in the buckets (found by the index on ``date_done``; their
+        pickings looked up order by order or, past ``DELIVERY_LOOKUPS_MAX``, joined). The
+        outgoing operation types are passed as ids, not joined: the planner then counts the
+        pickings right and hash-joins the orders instead of looking them up one by one."""
+        outgoing = (
+            self.env["stock.picking.type"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("code", "=", "outgoing")])
+            .ids
+        )
+        params = {
+            "company": scope.company.id,
+            "start": scope.starts[0],
+            "end": scope.starts[-1],
+            "outgoing": outgoing,
+            "tz": scope.tz.zone,
+        }
+        done = self.env.execute_query(
             SQL(
                 """
-                WITH recent AS (
-                    SELECT DISTINCT sale_id
-                      FROM stock_picking
-                     WHERE company_id = %(company)s
-                       AND state = 'done'
-                       AND sale_id IS NOT NULL
-                       AND date_done >= %(start)s
-                       AND date_done < %(end)s
-                ), deliveries AS (
-                    SELECT p.sale_id, p.state, p.date_done, so.date_order, so.create_date,
-                           COALESCE(so.commitment_date, p.date_deadline, p.scheduled_date) AS due
-                      FROM recent r
-                      JOIN stock_picking p ON p.sale_id = r.sale_id
-                      JOIN stock_picking_type t ON t.id = p.picking_type_id
-                      JOIN sale_order so ON so.id = p.sale_id
-                     WHERE t.code = 'outgoing'
-                       AND p.state != 'cancel'
-                       AND so.state = 'sale'
-                ), orders AS (
-                    SELECT sale_id, MIN(date_done) AS first_done, MAX(date_done) AS last_done,
-                           BOOL_OR(state != 'done') AS pending, MIN(date_order) AS confirmed,
-                           MIN(create_date) AS quoted
-                      FROM deliveries
-                     GROUP BY sale_id
-                )
-                SELECT bucket, SUM(done), SUM(late), SUM(processing_days)::float8,
-                       SUM(processing_orders), SUM(cycle_days)::float8, SUM(cycle_orders)
-                  FROM (
-                    SELECT %(bucket_done)s AS bucket, 1 AS done,
-                           CASE WHEN date_done::date > due::date THEN 1 ELSE 0 END AS late,
-                           0.0 AS processing_days, 0 AS processing_orders,
-                           0.0 AS cycle_days, 0 AS cycle_orders
-                      FROM deliveries
-                     WHERE state = 'done' AND date_done >= %(start)s AND date_done < %(end)s
-                    UNION ALL
-                    SELECT %(bucket_first)s, 0, 0,
-                           EXTRACT(EPOCH FROM first_done - confirmed) / 86400.0, 1, 0.0, 0
-                      FROM orders
-                     WHERE first_done >= %(start)s AND first_done < %(end)s
-                    UNION ALL
-                    SELECT %(bucket_last)s, 0, 0, 0.0, 0,
-                           EXTRACT(EPOCH FROM last_done - quoted) / 86400.0, 1
-                      FROM orders
-                     WHERE NOT pending AND last_done >= %(start)s AND last_done < %(end)s
-                  ) figures
-                 GROUP BY bucket
+                SELECT (p.date_done AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date, COUNT(*),
+                       COUNT(*) FILTER (WHERE p.date_done::date
+                           > COALESCE(so.commitment_date, p.date_deadline, p.scheduled_date)::date)
+                  FROM stock_picking p
+                  JOIN sale_order so ON so.id = p.sale_id
+                 WHERE p.company_id = %(company)s
+                   AND p.state = 'done'
+                   AND p.date_done >= %(start)s
+                   AND p.date_done < %(end)s
+                   AND p.picking_type_id = ANY(%(outgoing)s::int[])
+                   AND so.state = 'sale'
+                 GROUP BY 1
                 """,
-                company=scope.company.id,
-                start=scope.starts[0],
-                end=scope.starts[-1],
-                bucket_done=self._bucket_sql(scope, SQL("date_done")),
-                bucket_first=self._bucket_sql(scope, SQL("first_done")),
-                bucket_last=self._bucket_sql(scope, SQL("last_done")),
+                **params,
             )
         )
-        return self._by_bucket(scope, rows, formulas.DELIVERY_FIELDS)
+        recent = SQL(
+            """SELECT sale_id
+                 FROM stock_picking
+                WHERE company_id = %(company)s
+                  AND state = 'done'
+                  AND sale_id IS NOT NULL
+                  AND date_done >= %(start)s
+                  AND date_done < %(end)s""",
+            **params,
+        )
+        if sum(row[1] for row in done) <= DELIVERY_LOOKUPS_MAX:
+            recent = SQL("p.sale_id = ANY(ARRAY(%s))", recent)  # an index lookup per order
+        else:
+            recent = SQL("p.sale_id IN (%s)", recent)  # a join: one pass over the pickings
+        orders = self.env.execute_query(
+            SQL(
+                """
+                WITH orders AS (
+                    SELECT p.sale_id, MIN(p.date_done) AS first_done,
+                           MAX(p.date_done) AS last_done, BOOL_OR(p.state != 'done') AS pending
+                      FROM stock_picking p
+                     WHERE p.picking_type_id = ANY(%(outgoing)s::int[])
+                       AND p.state != 'cancel'
+                       AND %(recent)s
+                     GROUP BY p.sale_id
+                )
+                SELECT f.day, SUM(f.processing_days), SUM(f.processing_orders),
+                       SUM(f.cycle_days), SUM(f.cycle_orders)
+                  FROM orders o
+                  JOIN sale_order so ON so.id = o.sale_id
+                 CROSS JOIN LATERAL (VALUES
+                     (CASE WHEN o.first_done >= %(start)s AND o.first_done < %(end)s
+                           THEN (o.first_done AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date END,
+                      EXTRACT(EPOCH FROM o.first_done - so.date_order) / 86400.0, 1, 0.0, 0),
+                     (CASE WHEN NOT o.pending AND o.last_done >= %(start)s
+                                AND o.last_done < %(end)s
+                           THEN (o.last_done AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date END,
+                      0.0, 0, EXTRACT(EPOCH FROM o.last_done - so.create_date) / 86400.0, 1)
+                 ) AS f(day, processing_days, processing_orders, cycle_days, cycle_orders)
+                 WHERE so.state = 'sale' AND f.day IS NOT NULL
+                 GROUP BY f.day
+                """,
+                recent=recent,
+                **params,
+            )
+        )
+        arrays = self._sum_days(scope, done, formulas.DELIVERY_FIELDS[:2])
+        arrays.update(self._sum_days(scope, orders, formulas.DELIVERY_FIELDS[2:]))
+        return {name: values[:-1] for name, values in arrays.items()}
 
     def _load_suggestions(self, scope):
         """Current replenishment suggestions by day created, and the applied ones."""
