@@ -188,6 +188,22 @@ def test_a_weekday_without_sales_for_months_is_closed():
     assert row["weekday_mon"] == pytest.approx(6.0 / (36 / 7))  # level: mean of the 7 days
 
 
+def test_a_weekday_closed_for_one_product_only_keeps_an_upper_bound():
+    # Product 1 sells 6 a day Monday to Saturday, never on Sunday; product 2 sells 6 every day,
+    # so the shop is open on Sundays. Product 1's Sunday: point 0, lower 0, and the upper
+    # distance of its open days (a rare Sunday sale still falls inside); a shop closed on
+    # Sundays gets [0, 0] (test above).
+    values = np.tile([6.0, 6.0, 6.0, 6.0, 6.0, 6.0, 0.0], 10)
+    history = pd.concat([daily(values, product_id=1), daily(np.full(70, 6.0), product_id=2)])
+    result = forecast_products(history, horizon_days=7, method="moving_average")
+    assert row_of(result)["closed_weekdays"] == "sun"
+    lines = lines_of(result)
+    assert lines["qty"].iloc[6] == 0.0 and lines["lower"].iloc[6] == 0.0
+    open_distance = lines["upper"].iloc[0] - lines["qty"].iloc[0]
+    assert open_distance > 0
+    assert lines["upper"].iloc[6] == pytest.approx(open_distance)
+
+
 def test_a_slow_product_missing_a_weekday_by_chance_is_not_closed():
     # Sells on 1 day in 10: 8 Sundays without a sale are likely by chance (0.9 ** 8 = 0.43).
     values = np.zeros(70)

@@ -31,9 +31,11 @@ closed for a product when its last ``n >= CLOSED_MIN_WEEKS`` (8) occurrences (or
 sold nothing while the product sold on a share ``pi`` of its days of the last 26 weeks such that
 ``(1 - pi) ** n < CLOSED_P`` (0.001: not a chance run of a slow product); or when the same holds
 for all products together (their total: a shop closed on Sundays, whatever each product sells). A
-closed weekday is forecast 0 with a [0, 0] interval, and the forecast of that week's closed days
-is moved to its open days in proportion (a flat forecast of 6 a day on a shop closed on Sundays
-becomes 7 on the six open days: the week still sells 42).
+closed weekday is forecast 0, with a [0, 0] interval when the shop is closed and, when it is
+closed for one product only, with an ordinary day's upper distance (it may still sell now and
+then: on the generated benchmark such rare sales fell outside [0, 0]); the forecast of that
+week's closed days is moved to its open days in proportion (a flat forecast of 6 a day on a shop
+closed on Sundays becomes 7 on the six open days: the week still sells 42).
 
 Every origin of the backtest learns these effects from the days before it only, and the same
 adjustments are applied to every method at every origin (:class:`Calendar`), so the backtest
@@ -233,15 +235,23 @@ def _closed(qty, usable, days, weekday):
 def closed_weekdays(qty, usable, origin, weekday):
     """Weekdays each product is closed at ``origin`` (P, 7 bool, Monday first): see the module
     docstring. ``weekday`` gives the weekday (0 Monday) of every day index."""
+    own, shop = closed_weekday_parts(qty, usable, origin, weekday)
+    return own | shop
+
+
+def closed_weekday_parts(qty, usable, origin, weekday):
+    """``(own, shop)``: the weekdays closed for each product by its own sales (P, 7) and those
+    closed for the whole catalogue (1, 7) at ``origin`` (:func:`closed_weekdays` is their union).
+    """
     n_products = qty.shape[0]
     days = np.arange(max(origin - 7 * CLOSED_WEEKS, 0), origin)
     if len(days) < 7 * CLOSED_MIN_WEEKS or not n_products:
-        return np.zeros((n_products, 7), dtype=bool)
-    closed = _closed(qty, usable, days, weekday)
+        return np.zeros((n_products, 7), dtype=bool), np.zeros((1, 7), dtype=bool)
+    own = _closed(qty, usable, days, weekday)
     # The whole catalogue as one product: a weekday nothing sold on, while other days sold.
     total = qty[:, : days[-1] + 1].sum(axis=0, keepdims=True)
     ordinary = usable[:, : days[-1] + 1].any(axis=0, keepdims=True)
-    return closed | _closed(total, ordinary, days, weekday)
+    return own, _closed(total, ordinary, days, weekday)
 
 
 class Calendar:
@@ -308,7 +318,9 @@ class Calendar:
         """Learn, for each origin (day indexes), the closed weekdays and the holiday factors
         from the days before it; ``classes`` (P,) pools the holiday factors."""
         self.origins = list(origins)
-        self.closed = [closed_weekdays(self.qty, self.usable, o, self.weekday) for o in origins]
+        parts = [closed_weekday_parts(self.qty, self.usable, o, self.weekday) for o in origins]
+        self.closed = [own | shop for own, shop in parts]
+        self.shop_closed = [np.broadcast_to(shop, own.shape) for own, shop in parts]
         if self.base is None or not self.past_holidays.any():
             self.factors = np.ones((len(self.origins), len(self.qty)))
             return
@@ -331,6 +343,7 @@ class Calendar:
         horizon = point.shape[-1]
         weekday = self.weekday[origin : origin + horizon]
         closed = self.closed[fold] if rows is None else self.closed[fold][rows]
+        shop = self.shop_closed[fold] if rows is None else self.shop_closed[fold][rows]
         closed_days = closed[:, weekday]
         holiday = self.holidays_ahead(fold, horizon)
         if not closed_days.any() and not holiday.any():
@@ -342,7 +355,9 @@ class Calendar:
             with np.errstate(invalid="ignore", divide="ignore"):
                 spread = np.where(open_week > 0, week.sum(axis=-1) / open_week, 1.0)
             point = np.where(closed_days, 0.0, point * spread[..., None])
-            width[closed_days] = 0.0
+            # A closed shop sells nothing: [0, 0]. A weekday closed for one product only keeps
+            # an open day's upper distance (a rare sale still falls inside), from a point of 0.
+            width[closed_days & shop[:, weekday]] = 0.0
         if holiday.any():
             factors = self.factors[fold] if rows is None else self.factors[fold][rows]
             factor = np.broadcast_to(factors[:, None], closed_days.shape)
