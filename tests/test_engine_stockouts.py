@@ -88,6 +88,24 @@ def test_stockout_runs_group_consecutive_days():
     assert list(runs["date"]) == [pd.Timestamp("2024-06-27"), pd.Timestamp("2024-06-30")]
 
 
+def test_a_running_stock_out_is_an_alert_once_it_lost_a_unit():
+    # Product 1 sells 6 a day, product 2 sells 1 every 10th day (0.1 a day on average): both
+    # out of stock for the last 3 days. Product 1 lost 3 x 6 = 18 units: MEDIUM. Product 2
+    # lost about 3 x 0.1 = 0.3 of a unit, less than STOCKOUT_ALERT_UNITS (1): LOW.
+    slow = np.zeros(90)
+    slow[::10] = 1.0
+    slow[-3:] = 0.0
+    fast = np.r_[np.full(87, 6.0), np.zeros(3)]
+    history = pd.concat([daily(fast, product_id=1), daily(slow, product_id=2)])
+    unavailable = pd.concat([out_of_stock(1, range(3)), out_of_stock(2, range(3))])
+    found = detect_anomalies(history, unavailable=unavailable)
+    stockouts = found[found["kind"] == "STOCKOUT"].set_index("product_id")
+    assert stockouts.loc[1, "lost_units"] == pytest.approx(18.0)
+    assert stockouts.loc[1, "severity"] == "MEDIUM"
+    assert 0 < stockouts.loc[2, "lost_units"] < 1.0
+    assert stockouts.loc[2, "severity"] == "LOW"
+
+
 def test_a_stock_out_is_never_a_drop_and_is_reported_with_its_lost_units():
     rng = np.random.default_rng(0)
     values = rng.poisson(20.0, 90).astype(float)

@@ -48,7 +48,9 @@ used as reference days. They are reported apart, one row of kind ``STOCKOUT`` pe
 consecutive stock-out days that reaches the scanned days: ``date`` its first day (looking back
 up to a year), ``end_date`` its last, ``qty`` 0, ``expected`` the mean demand a day it lost and
 ``lost_units`` the total (:mod:`engine.stockouts`: the recent level of the same weekday),
-``z`` NaN, severity MEDIUM while it lasts (it reaches ``as_of``), LOW once it ended. Other rows
+``z`` NaN, severity MEDIUM while it lasts (it reaches ``as_of``) and has lost at least
+``STOCKOUT_ALERT_UNITS`` (one unit of expected demand), LOW otherwise (ended, or a product
+expected to sell less than a unit over those days: not yet worth a to-do). Other rows
 have ``end_date = date`` and ``lost_units`` 0.
 """
 
@@ -75,6 +77,8 @@ MARKET_MIN_EXPECTED = 2.0
 MARKET_MIN_PRODUCTS = 20
 DEFAULT_Z_THRESHOLD = 3.7
 ROBUST_MIN_WEEKS = 8
+#: A running stock-out is a MEDIUM alert once it has lost at least this much expected demand.
+STOCKOUT_ALERT_UNITS = 1.0
 ROBUST_MIN_REFERENCES = 4
 ZSCORE_MIN_REFERENCES = 7
 _BLOCK_PRODUCTS = 2000
@@ -308,7 +312,9 @@ def detect_anomalies(
             "expected": runs["expected"],
             "z": np.nan,
             "kind": "STOCKOUT",
-            "severity": np.where(runs["ongoing"], "MEDIUM", "LOW").astype(object),
+            "severity": np.where(
+                runs["ongoing"] & (runs["lost_units"] >= STOCKOUT_ALERT_UNITS), "MEDIUM", "LOW"
+            ).astype(object),
             "end_date": runs["end_date"],
             "lost_units": runs["lost_units"],
         },
