@@ -17,7 +17,7 @@
         "purchase_stock",
     ],
     "external_dependencies": {
-        "python": ["numpy", "pandas", "scikit-learn", "joblib"],
+        "python": ["numpy", "pandas", "scipy", "scikit-learn", "joblib"],
     },
     "data": [
         "security/erpconnect_ai_groups.xml",

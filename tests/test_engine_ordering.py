@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 from engine import plan_orders
 from engine.forecasting import forecast_products
-from engine.ordering import NO_HISTORY_WARNING, PLAN_COLUMNS, forecast_options
+from engine.ordering import (
+    NO_HISTORY_WARNING,
+    PLAN_COLUMNS,
+    expected_shortage,
+    fill_rate_level,
+    forecast_options,
+    gamma_shape,
+)
 from engine.replenishment import replenishment
 
 Z_95 = 1.644854
@@ -258,3 +265,68 @@ def test_a_forecast_made_before_is_reused_in_batches():
     assert result.warning[2] == NO_HISTORY_WARNING
     with pytest.raises(ValueError, match="horizon"):
         plan_orders(history, frame, review_days=40, forecast=batches)
+
+
+def test_expected_shortage_of_a_gamma_variable():
+    # Gamma(1, θ = 2) is the exponential of mean 2: E[(X − S)⁺] = 2 e^{−S/2}
+    #   S = 0 → 2; S = 1 → 2 e^{−0.5} = 1.213061; S = 4 → 2 e^{−2} = 0.270671
+    # Gamma(2, 1): E[(X − S)⁺] = e^{−S} (2 + S) (see the next test) → S = 1: 3 e^{−1} = 1.103638
+    # shape 0 (X = 0): 0
+    levels = np.array([0.0, 1.0, 4.0, 1.0, 3.0])
+    shortage = expected_shortage(
+        levels, np.array([1.0, 1.0, 1.0, 2.0, 0.0]), np.array([2.0, 2.0, 2.0, 1.0, 1.0])
+    )
+    assert shortage == pytest.approx([2.0, 1.213061, 0.270671, 1.103638, 0.0], abs=1e-6)
+
+
+def test_gamma_shape_matches_the_calibrated_quantile():
+    # Exponential θ = 2 (k = 1): 90 % quantile 2 ln 10 = 4.605170
+    # Gamma(2, 1): P(X ≤ 3) = 1 − e^{−3} (1 + 3) = 1 − 4 × 0.049787 = 0.800852
+    shape = gamma_shape(np.array([4.605170, 3.0]), np.array([0.9, 0.800852]), np.array([2.0, 1.0]))
+    assert shape == pytest.approx([1.0, 2.0], rel=1e-4)
+
+
+def test_fill_rate_level_is_the_smallest_level_short_of_one_minus_fill_per_cycle():
+    # Item 1: 90 % quantile 4.605170, θ = 2 → exponential of mean 2 (k = 1); P = R = 7: a cycle
+    # is the whole period (nothing short before it): ESC(S) = 2 e^{−S/2} ≤ (1 − 0.95) × 2
+    #   → e^{−S/2} = 0.05 → S = 2 ln 20 = 5.991465 (above the 90 % quantile: fill 95 %)
+    # Item 2: 80.0852 % quantile 3, θ = 1 → Gamma(2, 1) over P = 14 days, R = 7: the first 7 days
+    # are Gamma(1, 1). With Q(n, x) = e^{−x} Σ_{j<n} x^j / j!:
+    #   E[(D_P − S)⁺] = 2 Q(3, S) − S Q(2, S) = e^{−S} (2 + 2S + S² − S − S²) = e^{−S} (2 + S)
+    #   E[(D_7 − S)⁺] = e^{−S};  ESC(S) = e^{−S} (1 + S) ≤ (1 − 0.9) × 2 × 7 / 14 = 0.1
+    #   Newton on f(S) = e^{−S} (1 + S) − 0.1, f' = −S e^{−S}, from 4: f(4) = −0.008422,
+    #   f'(4) = −4 e^{−4} = −0.073263 → S₁ = 4 − 0.114955 = 3.885045;
+    #   e^{−S₁} = 0.0183156 × e^{0.114955} = 0.0205469, f(S₁) = 0.0205469 × 4.885045 − 0.1
+    #   = 0.000373, f'(S₁) = −3.885045 × 0.0205469 = −0.079826 → S₂ = 3.885045 + 0.004673
+    #   = 3.889718 (f(S₂) ≈ 0 to 1e-6)
+    # Item 3: no scale (regular demand) → the quantile itself.
+    level = fill_rate_level(
+        np.array([4.605170, 3.0, 5.0]),
+        np.array([0.9, 0.800852, 0.9]),
+        np.array([2.0, 1.0, 0.0]),
+        np.array([7.0, 14.0, 14.0]),
+        np.array([7.0, 7.0, 7.0]),
+        np.array([0.95, 0.9, 0.9]),
+    )
+    assert level == pytest.approx([5.991465, 3.889718, 5.0], abs=1e-4)
+
+
+def test_intermittent_order_up_to_targets_a_fill_rate():
+    # 10 units every 5th day for 300 days (ADI 5 > 1.32): daily mean 2, variance
+    # 0.2 × 10² − 2² = 16 → dispersion θ = 16 / 2 = 8 units. S is the fill-rate level of the
+    # calibrated quantile at that scale, rounded up to a whole unit.
+    qty = np.where(np.arange(300) % 5 == 4, 10.0, 0.0)
+    history = pd.DataFrame(
+        {"product_id": 1, "date": pd.date_range(end="2025-06-30", periods=300), "qty": qty}
+    )
+    row = one(history, items(lead_time_days=7.0, abc="C"), review_days=7)
+    assert row.policy == "intermittent"
+    expected = fill_rate_level(
+        np.array([row.protection_upper]),
+        np.array([0.9]),
+        np.array([8.0]),
+        np.array([14.0]),
+        np.array([7.0]),
+        np.array([0.9]),
+    )
+    assert row.order_up_to == math.ceil(expected[0] - 1e-9)

@@ -280,7 +280,7 @@ def test_compose_database_credentials_agree_with_odoo_conf(compose, odoo_conf):
 def test_manifest_python_dependencies_match_requirements(manifest):
     required = set(_requirement_names(ROOT / "requirements.txt"))
     declared = {name.lower() for name in manifest["external_dependencies"]["python"]}
-    assert declared == required == {"numpy", "pandas", "scikit-learn", "joblib"}
+    assert declared == required == {"numpy", "pandas", "scipy", "scikit-learn", "joblib"}
     # Ranges, not exact pins, so the official image's Python can satisfy them.
     assert "==" not in (ROOT / "requirements.txt").read_text()
 

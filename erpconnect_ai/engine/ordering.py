@@ -24,8 +24,13 @@
 * **Reorder point = order-up-to level** ``S = max(μ_P + SS, 0)``: an (R, S) policy; at a decision,
   an item whose position is below S is ordered up to S (an order covers the demand since the last
   one, and the stock carried is the safety stock plus half a review period of demand).
-  Intermittent and lumpy items (average inter-demand interval ADI > 1.32 over the last
-  ``lookback_days``) get the next whole unit: an integer quantile.
+* **Intermittent and lumpy items** (average inter-demand interval ADI > 1.32 over the last
+  ``lookback_days``): the service level is a **fill rate** (share of demand served), not the
+  chance of no stock-out in a cycle, which rare big orders make far apart. ``S`` is the smallest
+  level whose expected units short per review cycle are at most ``1 − α`` of the cycle's
+  demand, the protection total taken as a gamma variable with the calibrated quantile ``μ_P +
+  SS`` and the scale (size of an order) of the item's daily demand (:func:`fill_rate_level`),
+  rounded up to the next whole unit.
 * **Position** = ``stock`` (+ ``incoming`` when given); ``suggested_qty`` =
   :func:`engine.replenishment.order_quantity` of ``S − position`` when the position is below the
   reorder point (minimum, multiple, rounding); ``days_of_coverage = position / μ_D``.
@@ -48,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import gammainc, gammaincc
 
 from .forecasting import MAX_HORIZON_DAYS, MIN_BACKTEST_HORIZON, forecast_products
 from .history import daily_matrix
@@ -73,6 +79,8 @@ EXCESS_DAYS = 30
 #: Days of history whose inter-demand interval classifies an item as intermittent.
 INTERMITTENT_LOOKBACK_DAYS = 365
 _WHOLE_UNIT_TOLERANCE = 1e-9
+#: Bisection steps of the fill-rate order-up-to level (precision: its bracket / 2⁴⁰).
+_FILL_RATE_STEPS = 40
 PLAN_COLUMNS = [
     "product_id",
     "lead_time_days",
@@ -242,12 +250,13 @@ def _fill_protection(forecast, product_ids, days, levels, arrays):
     mean[known], quantile[known] = total_high, quantile_high
 
 
-def intermittent_items(
+def intermittency(
     history, product_ids, as_of=None, unavailable=None, lookback_days=INTERMITTENT_LOOKBACK_DAYS
 ):
-    """Whether each item (array of product ids) has an average inter-demand interval above 1.32
-    days (intermittent or lumpy demand) over the last ``lookback_days`` up to ``as_of``, the
-    ``unavailable`` (stock-out) days left out."""
+    """``(intermittent, dispersion)`` arrays of the items (array of product ids) over the last
+    ``lookback_days`` up to ``as_of``, the ``unavailable`` (stock-out) days left out: whether the
+    average inter-demand interval is above 1.32 days (intermittent or lumpy demand) and the
+    dispersion of daily demand (:func:`demand_dispersion`)."""
     matrix = daily_matrix(
         history,
         as_of=as_of,
@@ -255,22 +264,107 @@ def intermittent_items(
         product_ids=product_ids,
         unavailable=unavailable,
     )
-    adi = demand_statistics(matrix).set_index("product_id")["adi"].reindex(product_ids)
-    return adi.to_numpy(dtype=np.float64, na_value=np.nan) > ADI_LIMIT
+    statistics = demand_statistics(matrix).set_index("product_id").reindex(product_ids)
+    adi = statistics["adi"].to_numpy(dtype=np.float64, na_value=np.nan)
+    return adi > ADI_LIMIT, demand_dispersion(statistics)
 
 
-def plan_levels(mean, quantile, protection, lead_std, z, intermittent):
+def demand_dispersion(statistics):
+    """Variance-to-mean ratio ``σ_d² / μ_d`` of daily demand (units; 0 without sales) from
+    :func:`engine.replenishment.demand_statistics` rows: the scale of the demand's gamma
+    process, about the mean order size squared over the mean order size for lumpy demand."""
+    mean = statistics["avg_daily_demand"].to_numpy(dtype=np.float64, na_value=np.nan)
+    std = statistics["demand_std"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.nan_to_num(np.where(mean > 0, std**2 / mean, 0.0))
+
+
+def expected_shortage(level, shape, scale):
+    """``E[(X − level)⁺]`` for ``X ~ Gamma(shape, scale)`` (arrays; ``shape`` 0 → X = 0)::
+
+        E[(X − S)⁺] = k θ Q(k + 1, S/θ) − S Q(k, S/θ)
+
+    ``Q`` the regularized upper incomplete gamma function."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.maximum(level, 0.0) / np.where(scale > 0, scale, 1.0)
+        value = shape * scale * gammaincc(shape + 1.0, x) - level * gammaincc(
+            np.maximum(shape, 1e-300), x
+        )
+    return np.where((shape > 0) & (scale > 0), np.maximum(value, 0.0), np.maximum(-level, 0.0))
+
+
+def gamma_shape(quantile, level, scale):
+    """Shape ``k`` of the gamma variable of scale ``scale`` whose ``level``-quantile is
+    ``quantile`` (arrays; the quantile grows with k at a fixed scale: bisection on
+    ``P(k, quantile/θ) = level`` in log k, ``P`` the regularized lower incomplete gamma)."""
+    x = quantile / scale
+    low, high = np.full(len(x), -30.0), np.log(np.maximum(x, 1.0)) + np.log(50.0)
+    for _step in range(_FILL_RATE_STEPS):
+        middle = (low + high) / 2.0
+        # P(k, x) falls as k grows: above the level, the shape is still too small.
+        small = gammainc(np.exp(middle), x) > level
+        low, high = np.where(small, middle, low), np.where(small, high, middle)
+    return np.exp((low + high) / 2.0)
+
+
+def fill_rate_level(quantile, level, scale, protection, review, fill):
+    """Smallest order-up-to level S of an (R, S) policy whose expected units short per review
+    cycle are at most ``1 − fill`` of the cycle's expected demand (arrays (N,)).
+
+    The protection-period total ``D_P`` (``P`` = ``protection`` days) is a gamma variable of
+    scale ``θ`` = ``scale`` (the demand's dispersion, :func:`demand_dispersion`: the size of
+    its orders) whose ``level``-quantile is the forecast's calibrated ``quantile``
+    (:func:`gamma_shape`): the calibrated cycle service, with the tail of rare big orders.
+    A cycle is ``c = min(max(R, 1), P)`` days (``R`` = ``review``; daily decisions when
+    ``R`` = 0); its shortage is that of the protection period minus what was already short at
+    its start, the first ``P − c`` days (``Gamma(k (P − c)/P, θ)``)::
+
+        ESC(S) = E[(D_P − S)⁺] − E[(D_{P−c} − S)⁺] ≤ (1 − fill) · k θ · c / P
+
+    ESC falls with S from ``k θ c / P`` at S = 0; S is found by bisection. Items without a
+    positive quantile, scale or period keep the quantile.
+    """
+    random = (quantile > 0) & (scale > 0) & (protection > 0)
+    scale = np.where(random, scale, 1.0)
+    shape = np.where(random, gamma_shape(np.where(random, quantile, 1.0), level, scale), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cycle = np.minimum(np.maximum(review, 1.0), protection)
+        before = np.where(random, np.maximum(protection - cycle, 0.0) / protection, 0.0)
+        allowed = (1.0 - fill) * shape * scale * np.where(random, cycle / protection, 0.0)
+
+    def cycle_shortage(level):
+        return expected_shortage(level, shape, scale) - expected_shortage(
+            level, shape * before, scale
+        )
+
+    low, high = np.zeros(len(quantile)), np.where(random, quantile, 0.0)
+    while (too_low := random & (cycle_shortage(high) > allowed)).any():
+        high = np.where(too_low, 2.0 * high, high)
+    for _step in range(_FILL_RATE_STEPS):
+        middle = (low + high) / 2.0
+        enough = cycle_shortage(middle) <= allowed
+        low, high = np.where(enough, low, middle), np.where(enough, middle, high)
+    return np.where(random, high, quantile)
+
+
+def plan_levels(mean, quantile, cleaned, intermittent, dispersion):
     """``(avg_daily_demand, safety_stock, reorder_point)`` arrays from the protection demand (see
-    the module docstring); the reorder point is also the order-up-to level."""
+    the module docstring) of the items ``cleaned`` (:class:`OrderItems`); the reorder point is
+    also the order-up-to level."""
+    protection, z = cleaned.protection, cleaned.z
     with np.errstate(divide="ignore", invalid="ignore"):
         daily = np.where(protection > 0, mean / np.where(protection > 0, protection, 1.0), 0.0)
     demand_safety = quantile - mean
-    lead_part = z * daily * lead_std
+    lead_part = z * daily * cleaned.lead_std
     safety = np.sqrt(np.maximum(demand_safety, 0.0) ** 2 + lead_part**2) + np.minimum(
         demand_safety, 0.0
     )
     reorder = mean + safety
-    reorder = np.where(intermittent, np.ceil(reorder - _WHOLE_UNIT_TOLERANCE), reorder)
+    if intermittent.any():
+        fill = fill_rate_level(
+            reorder, cleaned.service, dispersion, protection, cleaned.review, cleaned.service
+        )
+        reorder = np.where(intermittent, np.ceil(fill - _WHOLE_UNIT_TOLERANCE), reorder)
     reorder = np.maximum(reorder, 0.0)
     return daily, reorder - mean, reorder
 
@@ -365,10 +459,8 @@ def plan_orders(
     )
     cleaned.notes.flag(~known, NO_HISTORY_WARNING)
     cleaned.notes.add(forecast_warning)
-    intermittent = intermittent_items(history, ids, as_of, unavailable) & known
-    daily, safety, reorder = plan_levels(
-        mean, quantile, cleaned.protection, cleaned.lead_std, cleaned.z, intermittent
-    )
+    intermittent, dispersion = intermittency(history, ids, as_of, unavailable)
+    daily, safety, reorder = plan_levels(mean, quantile, cleaned, intermittent & known, dispersion)
     position = cleaned.position
     below = position < reorder
     suggested = order_quantity(np.where(below, reorder - position, 0.0), *cleaned.lots())

@@ -88,6 +88,7 @@ from .ordering import (
     DEFAULT_LEAD_TIME,
     INTERMITTENT_LOOKBACK_DAYS,
     OrderItems,
+    demand_dispersion,
     forecast_horizon,
     forecast_options,
     plan_levels,
@@ -283,10 +284,14 @@ class _PlanPolicy:
     def levels(self, r):
         origin = self.origins[r]
         window = self.qty[:, max(origin - INTERMITTENT_LOOKBACK_DAYS, 0) : origin]
-        intermittent = _adi(window) > ADI_LIMIT
-        c = self.cleaned
+        statistics = _statistics(window)
+        adi = statistics["adi"].to_numpy(dtype=np.float64, na_value=np.nan)
         _daily, _safety, reorder = plan_levels(
-            self.mean[r], self.quantile[r], c.protection, c.lead_std, c.z, intermittent
+            self.mean[r],
+            self.quantile[r],
+            self.cleaned,
+            adi > ADI_LIMIT,
+            demand_dispersion(statistics),
         )
         return reorder, reorder
 
@@ -326,11 +331,6 @@ def _statistics(window):
     n_items, n_days = window.shape
     dates = pd.date_range("2000-01-01", periods=n_days, freq="D")
     return demand_statistics(DemandMatrix(np.arange(n_items), dates, window))
-
-
-def _adi(window):
-    """Average inter-demand interval of each row of a P x D window of daily demand (NaN: none)."""
-    return _statistics(window)["adi"].to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 # --- the replay -----------------------------------------------------------------------------------
