@@ -71,7 +71,7 @@ export class PolicyCurve extends Component {
     get windowText() {
         const data = this.state.data;
         return _t(
-            "What each target service level delivered (fill rate: share of the demand served from stock) and the average stock it took, in a replay of the ordering policy on the sales from %(start)s to %(end)s (decisions every day, lost sales when out of stock; a sample of each class, stock values scaled to the class). ◆ marks the current setting.",
+            "What each target service level delivered (fill rate: share of the demand served from stock) and the average stock it took, in a replay of the ordering policy on the sales from %(start)s to %(end)s (decisions every day, lost sales when out of stock; a sample of each class, stock values scaled to the class; a new product's sales before its first order could arrive are left out, as no policy can serve them). ◆ marks the current setting.",
             { start: data.window_start, end: data.window_end }
         );
     }
