@@ -3,7 +3,14 @@
 import numpy as np
 import pandas as pd
 import pytest
-from engine import daily_matrix, demand_statistics, detect_anomalies, lost_sales, segment_abc_xyz
+from engine import (
+    daily_matrix,
+    demand_statistics,
+    detect_anomalies,
+    forecast_products,
+    lost_sales,
+    segment_abc_xyz,
+)
 from engine.stockouts import stockout_runs
 
 END = "2024-06-30"
@@ -86,6 +93,25 @@ def test_stockout_runs_group_consecutive_days():
     np.testing.assert_allclose(runs["lost_units"], [12.0, 6.0])
     assert list(runs["ongoing"]) == [False, True]
     assert list(runs["date"]) == [pd.Timestamp("2024-06-27"), pd.Timestamp("2024-06-30")]
+
+
+def test_the_summary_baseline_reads_stock_out_days_as_a_normal_day():
+    # 6 a day for 83 days, then 7 days out of stock (no sale). Read as zeros, the last 7-day mean
+    # is 0 and the trend DOWN; censored, those days are imputed with a normal day (6): daily
+    # demand 6, trend STABLE (first and last smoothed weeks both 6).
+    values = np.r_[np.full(83, 6.0), np.zeros(7)]
+    as_zero = forecast_products(daily(values), horizon_days=7, method="moving_average")
+    assert as_zero.summary.iloc[0]["daily_demand"] == 0.0
+    assert as_zero.summary.iloc[0]["trend"] == "DOWN"
+    result = forecast_products(
+        daily(values),
+        horizon_days=7,
+        method="moving_average",
+        unavailable=out_of_stock(1, range(7)),
+    )
+    row = result.summary.iloc[0]
+    assert row["daily_demand"] == pytest.approx(6.0)
+    assert row["trend"] == "STABLE"
 
 
 def test_a_running_stock_out_is_an_alert_once_it_lost_a_unit():

@@ -22,6 +22,8 @@ import pandas as pd
 from .history import MatrixForecast, daily_matrix, trailing_mean
 
 SMOOTHING_DAYS = 7
+#: Default look-back window L of :func:`demand_baseline`, in days.
+LOOKBACK_DAYS = 60
 TREND_THRESHOLD = 0.2
 TREND_EPSILON = 1e-9
 FULL_SAMPLE_LINES = 30
@@ -96,7 +98,7 @@ def baseline_arrays(qty, order_lines=None):
     }
 
 
-def demand_baseline(history, lookback_days=60, as_of=None):
+def demand_baseline(history, lookback_days=LOOKBACK_DAYS, as_of=None):
     """Baseline demand of every product of ``history`` (see the module docstring).
 
     Args:

@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from . import intervals, metrics
-from .baseline import demand_baseline, moving_average_forecast
+from .baseline import LOOKBACK_DAYS, baseline_arrays, demand_baseline, moving_average_forecast
 from .demand_calendar import WEEKDAYS, Calendar, holiday_effect
 from .history import daily_matrix
 from .methods import METHODS, run_methods
@@ -945,6 +945,16 @@ def _summary(
 ):
     baseline = demand_baseline(history, as_of=matrix.as_of).set_index("product_id")
     baseline = baseline.reindex(matrix.product_ids)
+    daily_demand = baseline["daily_demand"].to_numpy(dtype=float, na_value=0.0)
+    trend = baseline["trend"].fillna("STABLE").to_numpy(dtype=object)
+    confidence = baseline["confidence"].to_numpy(dtype=float, na_value=0.0)
+    if study.fit is not study.qty:
+        # Stock-out days and holidays imputed for the methods: the baseline reads the same
+        # series (an empty shelf last week is not a daily demand of 0 nor a downward trend).
+        days = min(LOOKBACK_DAYS, study.fit.shape[1])
+        lines = baseline["order_lines"].to_numpy(dtype=float, na_value=0.0)
+        stats = baseline_arrays(study.fit[:, -days:], lines)
+        daily_demand, trend, confidence = stats["daily_demand"], stats["trend"], stats["confidence"]
     mase = np.full(len(choice), np.nan)
     smape = np.full(len(choice), np.nan)
     naive = np.full(len(choice), np.nan)
@@ -957,9 +967,9 @@ def _summary(
     columns = {
         "product_id": matrix.product_ids,
         "method": methods_used,
-        "daily_demand": baseline["daily_demand"].to_numpy(dtype=float, na_value=0.0),
-        "trend": baseline["trend"].fillna("STABLE").to_numpy(dtype=object),
-        "confidence": baseline["confidence"].to_numpy(dtype=float, na_value=0.0),
+        "daily_demand": daily_demand,
+        "trend": trend,
+        "confidence": confidence,
     }
     for j, days in enumerate(TOTAL_DAYS):
         columns["qty_%dd" % days] = bands.totals[:, j]
