@@ -152,8 +152,9 @@ def _calendar_sentences(forecast, qty, ratio):
     if forecast.capped:
         sentences.append(
             env._(
-                "Capped: the method forecast more than 3 × the largest daily demand ever sold; "
-                "the forecast was cut to that."
+                "Capped: the method forecast more than %(multiple)s × the largest daily demand "
+                "ever sold; the forecast was cut to that.",
+                multiple=engine.forecasting.CAP_MULTIPLE,
             )
         )
     return sentences
