@@ -28,8 +28,8 @@ method                                         accepted
 any record id                                  1..``MAX_RECORD_ID``
 ============================================  ============================================
 
-Cached figures (``erpconnect.kpi.cache``) are kept only for the periods the screens offer
-(``CACHED_PERIODS``): any other period is computed for its caller and not kept, so that no
+Cached figures (``erpconnect.kpi.cache``) are kept only for the periods the screens offer and a
+year (``CACHED_PERIODS``): any other period is computed for its caller and not kept, so that no
 argument can fill a worker's cache with entries nobody else asks for.
 """
 
@@ -37,9 +37,10 @@ import math
 
 from odoo.exceptions import AccessError, ValidationError
 
-#: Periods (days) the dashboard and the KPIs screen offer: the only ones whose figures are
-#: cached.
-CACHED_PERIODS = (7, 30, 90)
+#: Periods (days) whose figures are cached: the ones the dashboard and the KPIs screen offer, and
+#: a year (the yearly history external callers and reports ask for, by month: 40 ms a call on a
+#: 1.9 M-line company, asked by every caller alike).
+CACHED_PERIODS = (7, 30, 90, 365)
 #: Longest period of the KPI values and the product comparison: a year (its previous period is
 #: the year before).
 MAX_PERIOD_DAYS = 365

@@ -21,6 +21,7 @@ PERIODS = (7, 30, 90)
 TOP_PRODUCTS = 10
 REPLENISHMENT_ROWS = 10
 ANOMALY_ROWS = 10
+ANOMALY_DAYS = 30
 PICKER_PRODUCTS = 30
 FORECAST_HORIZON_DAYS = 90
 ABC = ("A", "B", "C")
@@ -113,11 +114,33 @@ class ErpconnectDashboard(models.AbstractModel):
             "sales_trend": sales_trend,
             "top_products": top_products,
             "stock_status": stock_status,
-            "forecast": self._forecast_picker(company, top_products),
-            "replenishment": self._replenishment(company),
-            "segment_matrix": self._segment_matrix(company),
-            "anomalies": self._anomalies(company, analysis["has_results"]),
+            **self._result_panels(company, period, top_products, analysis["has_results"]),
         }
+
+    def _result_panels(self, company, period, top_products, has_results):
+        """The panels of the analysis' results: ``forecast`` (product picker), ``replenishment``,
+        ``segment_matrix`` and ``anomalies``. Company-level (every ERPConnect AI user of the
+        company reads these records alike), cached with the KPIs per language and day: a run
+        that ends and a user who changes a suggestion or an anomaly drop them
+        (``erpconnect.kpi.cache._invalidate``)."""
+        anomalies_since = fields.Date.context_today(self) - timedelta(days=ANOMALY_DAYS - 1)
+        return self._cached_figures(
+            company,
+            (
+                "dashboard_results",
+                self.env.lang,
+                period["date_from"],
+                period["date_to"],
+                anomalies_since,
+                has_results,
+            ),
+            lambda: {
+                "forecast": self._forecast_picker(company, top_products),
+                "replenishment": self._replenishment(company),
+                "segment_matrix": self._segment_matrix(company),
+                "anomalies": self._anomalies(company, anomalies_since, has_results),
+            },
+        )
 
     @api.model
     @api.readonly
@@ -653,11 +676,11 @@ class ErpconnectDashboard(models.AbstractModel):
                 )
         return {"available": True, "message": "", "cells": cells}
 
-    def _anomalies(self, company, has_results=True):
-        """The latest abnormal sales days of the current results (last 30 days), newest first;
-        ``has_results`` tells an empty list after an analysis from no analysis at all."""
+    def _anomalies(self, company, since, has_results=True):
+        """The latest abnormal sales days of the current results from ``since`` (the last
+        ``ANOMALY_DAYS`` days), newest first; ``has_results`` tells an empty list after an
+        analysis from no analysis at all."""
         Anomaly = self.env["erpconnect.anomaly"]
-        since = fields.Date.context_today(self) - timedelta(days=29)
         domain = [("company_id", "=", company.id), ("date", ">=", since)]
         records = Anomaly.search(domain, order="date desc, id desc", limit=ANOMALY_ROWS)
         total = Anomaly.search_count(domain) if len(records) == ANOMALY_ROWS else len(records)

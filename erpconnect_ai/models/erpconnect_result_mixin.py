@@ -63,7 +63,12 @@ class ErpconnectResultMixin(models.AbstractModel):
                         fields=", ".join(refused),
                     )
                 )
-        return super().write(vals)
+        result = super().write(vals)
+        if "state" in vals:
+            # A decision on a row (applied, dismissed, acknowledged...) changes the dashboard's
+            # panels and the KPIs that count decisions.
+            self.env["erpconnect.kpi.cache"]._invalidate(self.company_id.ids)
+        return result
 
     @api.model
     def _erpconnect_writable_fields(self):

@@ -152,9 +152,11 @@ class TestBoundedCalls(ErpconnectCase):
             self.assertEqual(self._cache_size(), 0, "any other period is computed, not kept")
             kpi.get_metrics(30)
             self.assertEqual(self._cache_size(), 1, "a period of the screens is kept")
+            kpi.get_metric("order_count", 365, "month")
+            self.assertEqual(self._cache_size(), 2, "and a year")
             # A caller's context cannot turn the bound off.
             kpi.with_context(erpconnect_uncached=False).get_metrics(44)
-        self.assertEqual(self._cache_size(), 1)
+        self.assertEqual(self._cache_size(), 2)
         self.assertLessEqual(
             erpconnect_kpi_cache.CACHE.max_entries, 256, "and the cache has a size cap"
         )

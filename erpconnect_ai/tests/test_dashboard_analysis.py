@@ -9,6 +9,7 @@ sum or a product of the table of ``common.py``.
 
 from datetime import date, timedelta
 from math import sqrt
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -263,6 +264,60 @@ class TestDashboardAfterAnalysis(ErpconnectCase):
             [records[2].id, records[1].id, records[3].id, records[0].id],
         )
         self.assertEqual(panel["total"], 4)
+
+    def test_a_decision_drops_the_cached_result_panels(self):
+        """The result panels are cached with the KPIs (company-level, per language and day): a
+        second call computes none of them; a manager's decision on a suggestion or an anomaly
+        drops them, so the next call, whoever makes it, shows the decision."""
+        before = self._dashboard(self.user_viewer)
+        suggestions = before["replenishment"]
+        self.assertTrue(suggestions["rows"], "the analysis suggested orders")
+        dashboard_class = type(self.env["erpconnect.dashboard"])
+        with (
+            patch.object(dashboard_class, "_replenishment", side_effect=AssertionError("again")),
+            patch.object(dashboard_class, "_anomalies", side_effect=AssertionError("again")),
+        ):
+            again = self._dashboard(self.user_manager)
+        self.assertEqual(again["replenishment"], suggestions, "served from the cache")
+        self.assertEqual(again["anomalies"], before["anomalies"])
+
+        dismissed = self.env["erpconnect.replenishment"].browse(suggestions["rows"][0]["id"])
+        with freeze_time(NOW):
+            dismissed.with_user(self.user_manager).with_context(
+                allowed_company_ids=[self.company.id]
+            ).action_dismiss()
+        after = self._dashboard(self.user_viewer)["replenishment"]
+        self.assertNotIn(dismissed.id, [row["id"] for row in after["rows"]])
+        self.assertEqual(after["total"], suggestions["total"] - 1)
+
+        anomaly = (
+            self.env["erpconnect.anomaly"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.company.id,
+                    "run_id": self.analysis_run.id,
+                    "product_id": self.steady.id,
+                    "date": date(2024, 6, 28),
+                    "qty": 30.0,
+                    "expected": 4.0,
+                    "z": 6.0,
+                    "kind": "SPIKE",
+                    "severity": "HIGH",
+                }
+            )
+        )
+        erpconnect_kpi_cache.clear_cache(self.env.cr.dbname)  # created by hand, not by a run
+        listed = self._dashboard(self.user_viewer)["anomalies"]["rows"]
+        self.assertEqual([row["state"] for row in listed if row["id"] == anomaly.id], ["new"])
+        with freeze_time(NOW):
+            anomaly.with_user(self.user_manager).with_context(
+                allowed_company_ids=[self.company.id]
+            ).action_acknowledge()
+        listed = self._dashboard(self.user_viewer)["anomalies"]["rows"]
+        self.assertEqual(
+            [row["state"] for row in listed if row["id"] == anomaly.id], ["acknowledged"]
+        )
 
     def test_several_companies_in_one_click(self):
         """A Manager of both companies with both in the context analyses each with its own
