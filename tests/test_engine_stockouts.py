@@ -132,6 +132,23 @@ def test_a_running_stock_out_is_an_alert_once_it_lost_a_unit():
     assert stockouts.loc[2, "severity"] == "LOW"
 
 
+def test_a_stock_out_that_lost_nothing_is_not_reported():
+    # Product 1 sells 14 every Monday and nothing on the other days; it is out of stock on the
+    # last 3 days, 2024-06-28 to 06-30 (Friday to Sunday), days it never sells on: the same
+    # weekday's recent level is 0, so the stock-out lost 0 units and is no anomaly at all.
+    # Product 2 (6 a day) out of stock on the same days lost 3 x 6 = 18 units: reported.
+    dates = pd.date_range(end=END, periods=90, freq="D")
+    assert dates[-1].weekday() == 6  # END is a Sunday
+    mondays = np.where(dates.weekday == 0, 14.0, 0.0)
+    steady = np.r_[np.full(87, 6.0), np.zeros(3)]
+    history = pd.concat([daily(mondays, product_id=1), daily(steady, product_id=2)])
+    unavailable = pd.concat([out_of_stock(1, range(3)), out_of_stock(2, range(3))])
+    found = detect_anomalies(history, unavailable=unavailable)
+    stockouts = found[found["kind"] == "STOCKOUT"]
+    assert list(stockouts["product_id"]) == [2]
+    assert stockouts.iloc[0]["lost_units"] == pytest.approx(18.0)
+
+
 def test_a_stock_out_is_never_a_drop_and_is_reported_with_its_lost_units():
     rng = np.random.default_rng(0)
     values = rng.poisson(20.0, 90).astype(float)

@@ -50,8 +50,9 @@ up to a year), ``end_date`` its last, ``qty`` 0, ``expected`` the mean demand a 
 ``lost_units`` the total (:mod:`engine.stockouts`: the recent level of the same weekday),
 ``z`` NaN, severity MEDIUM while it lasts (it reaches ``as_of``) and has lost at least
 ``STOCKOUT_ALERT_UNITS`` (one unit of expected demand), LOW otherwise (ended, or a product
-expected to sell less than a unit over those days: not yet worth a to-do). Other rows
-have ``end_date = date`` and ``lost_units`` 0.
+expected to sell less than a unit over those days: not yet worth a to-do). A stock-out that
+lost nothing (days its product was not expected to sell, e.g. between the Mondays of a weekly
+product) is not reported. Other rows have ``end_date = date`` and ``lost_units`` 0.
 """
 
 import math
@@ -302,6 +303,7 @@ def detect_anomalies(
         columns=ANOMALY_COLUMNS,
     )
     runs = stockout_runs(matrix, first_day=n_days - scanned)
+    runs = runs[runs["lost_units"] > 0]
     if runs.empty:
         return found
     stockouts = pd.DataFrame(

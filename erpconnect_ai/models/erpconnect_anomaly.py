@@ -268,9 +268,6 @@ class ErpconnectAnomaly(models.Model):
                 scan_days=SCAN_DAYS,
                 unavailable=inputs.unavailable,
             )
-            # A stock-out on days its product was not expected to sell (e.g. between the
-            # Mondays of a weekly product) lost nothing: not an alert.
-            found = found[(found["kind"] != "STOCKOUT") | (found["lost_units"] > 0)]
         lost_value = self._lost_values(inputs, found)
         vals_list = [
             {
