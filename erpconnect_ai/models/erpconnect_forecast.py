@@ -77,7 +77,15 @@ class ErpconnectForecast(models.Model):
         index=True,
         help="Method kept for this product (the best one in the backtest when set to automatic).",
     )
-    trend = fields.Selection(TREND_LABELS, readonly=True, index=True)
+    trend = fields.Selection(
+        TREND_LABELS,
+        string="Sales trend",
+        readonly=True,
+        index=True,
+        help="Direction of the sales of the last 60 days: the mean of the last 7 days against "
+        "the first 7, Up above +20 %, Down below -20 % (stock-out days and holidays read as "
+        "normal days). The forecast's own slope is the forecast trend per 28 days.",
+    )
     confidence = fields.Float(readonly=True, help="From 0 to 1: coverage, stability, sample size.")
     daily_demand = fields.Float("Daily demand", digits="Product Unit of Measure", readonly=True)
     qty_7d = fields.Float("Forecast 7 days", digits="Product Unit of Measure", readonly=True)
@@ -167,7 +175,7 @@ class ErpconnectForecast(models.Model):
         help="Mean daily forecast of the next 28 days, holidays left out.",
     )
     trend_28d = fields.Float(
-        "Trend per 28 days",
+        "Forecast trend per 28 days",
         readonly=True,
         help="Relative change of the forecast per 28 days (0.1 = +10 %).",
     )

@@ -41,7 +41,7 @@ def explain_forecast(forecast):
     if abs(forecast.trend_28d) >= FLAT_TREND:
         sentences.append(
             env._(
-                "Trend: %(trend)s %% per 28 days.",
+                "Forecast trend: %(trend)s %% per 28 days.",
                 trend="%+.0f" % (100 * forecast.trend_28d),
             )
         )
