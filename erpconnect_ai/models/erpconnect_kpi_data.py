@@ -78,6 +78,7 @@ class _Scope:
         self.sources = set()  # data groups to load (catalogue sources)
         self.product_ids = np.zeros(0, dtype=np.int64)  # sorted, set by _load_products
         self.catalog = np.zeros(0, dtype=bool)  # active and sellable, per product
+        self.scan_ends = None  # last days of the analysis runs' scans, read by _scanned
 
     @property
     def bucket_count(self):
@@ -620,23 +621,30 @@ class ErpconnectKpiData(models.AbstractModel):
         index = np.zeros(len(groups), dtype=np.int64)
         days = [day.toordinal() for day, _count in groups]
         counts = [count for _day, count in groups]
-        # Compare only windows scanned the same way: a window some successful run did not scan
-        # (before the first run, a gap between runs) has no data, not 0 anomalies.
-        scans = (
-            self.env["erpconnect.run"]
-            .sudo()
-            ._read_group(
-                [("company_id", "=", scope.company.id), ("status", "=", "done")],
-                ["as_of:day"],
-            )
-        )
-        scan_ends = [as_of.toordinal() for (as_of,) in scans if as_of]
         arrays = {}
         for name, window in (("anomalies_7d", 7), ("anomalies_30d", 30)):
             found = formulas.trailing_window_sums(index, days, counts, ends, window, 1)[0]
-            covered = formulas.scan_covered(scan_ends, ANOMALY_SCAN_DAYS, ends, window)
-            arrays[name] = np.where(covered, found, np.nan)
+            arrays[name] = np.where(self._scanned(scope, ends, window), found, np.nan)
         return arrays
+
+    def _scanned(self, scope, ends, windows):
+        """Whether the days ``[end − window, end)`` before each of ``ends`` (ordinals) were all
+        scanned by the company's successful analysis runs (each scans the ``SCAN_DAYS`` days up
+        to its "data up to" day, ``formulas.scan_covered``); ``windows`` is one length or one per
+        end. Anomaly figures compare only windows scanned the same way: a window no successful
+        run scanned (before the first run, a gap between runs) has no data, not 0 anomalies.
+        The runs are read once per scope."""
+        if scope.scan_ends is None:
+            scans = (
+                self.env["erpconnect.run"]
+                .sudo()
+                ._read_group(
+                    [("company_id", "=", scope.company.id), ("status", "=", "done")],
+                    ["as_of:day"],
+                )
+            )
+            scope.scan_ends = [as_of.toordinal() for (as_of,) in scans if as_of]
+        return formulas.scan_covered(scope.scan_ends, ANOMALY_SCAN_DAYS, ends, windows)
 
     def _load_runs(self, scope):
         """Per bucket end: the last successful analysis run finished before it (its day and
@@ -670,20 +678,7 @@ class ErpconnectKpiData(models.AbstractModel):
 
     def _forecast_30d(self, scope):
         """Current 30-day forecast per product of ``scope`` (``nan`` without one)."""
-        forecast_30d = np.full(scope.product_ids.size, np.nan)
-        groups = (
-            self.env["erpconnect.forecast"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "=", scope.company.id),
-                    ("product_id", "in", scope.product_ids.tolist()),
-                ],
-                ["product_id"],
-                ["qty_30d:sum"],
-            )
+        (forecast_30d,) = self._sum_per_product(
+            scope, "erpconnect.forecast", ("qty_30d",), scope.product_ids.tolist()
         )
-        if groups:
-            rows, known = scope.positions([product.id for product, _qty in groups])
-            forecast_30d[rows[known]] = np.array([qty for _product, qty in groups])[known]
         return forecast_30d
