@@ -363,10 +363,12 @@ class ErpconnectKpiData(models.AbstractModel):
             )
         ]
         daily = all(bucket_days == 1 for bucket_days in scope.bucket_days)
+        if not daily:
+            return self._sold_products_by_bucket(scope, off_catalog)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT %(group)s, SUM(d.revenue), COUNT(DISTINCT d.product_id),
+                SELECT d.date, SUM(d.revenue), COUNT(DISTINCT d.product_id),
                        COUNT(DISTINCT d.product_id)
                            FILTER (WHERE NOT d.product_id = ANY(%(off_catalog)s::int[]))
                   FROM erpconnect_demand_daily d
@@ -374,17 +376,46 @@ class ErpconnectKpiData(models.AbstractModel):
                    AND d.order_line_count > 0
                  GROUP BY 1
                 """,
-                group=SQL("d.date") if daily else self._day_bucket_sql(scope),
                 off_catalog=off_catalog,
                 company=scope.company.id,
                 start=scope.bounds[0],
                 end=scope.bounds[-1],
             )
         )
-        if daily:
-            first = scope.bounds[0].toordinal()
-            rows = [(day.toordinal() - first, *counts) for day, *counts in rows]
+        first = scope.bounds[0].toordinal()
+        rows = [(day.toordinal() - first, *counts) for day, *counts in rows]
         return self._by_bucket(scope, rows, ("revenue", *formulas.SALES_FIELDS[5:]))
+
+    def _sold_products_by_bucket(self, scope, off_catalog):
+        """:meth:`_sold_products` over buckets of several days: the revenue per bucket and
+        product (a hash of ~10,000 groups a bucket), counted with numpy; twice as fast as
+        ``COUNT(DISTINCT)``, which sorts the buckets' ledger rows."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT %(bucket)s, d.product_id, SUM(d.revenue)
+                  FROM erpconnect_demand_daily d
+                 WHERE d.company_id = %(company)s AND d.date >= %(start)s AND d.date < %(end)s
+                   AND d.order_line_count > 0
+                 GROUP BY 1, 2
+                """,
+                bucket=self._day_bucket_sql(scope),
+                company=scope.company.id,
+                start=scope.bounds[0],
+                end=scope.bounds[-1],
+            )
+        )
+        table = np.array(rows, dtype=np.float64).reshape(len(rows), 3)
+        buckets = table[:, 0].astype(np.int64)
+        in_catalog = ~np.isin(table[:, 1].astype(np.int64), off_catalog)
+        size = scope.bucket_count
+        return {
+            "revenue": np.bincount(buckets, np.nan_to_num(table[:, 2]), size),
+            formulas.SALES_FIELDS[5]: np.bincount(buckets, minlength=size).astype(np.float64),
+            formulas.SALES_FIELDS[6]: np.bincount(buckets[in_catalog], minlength=size).astype(
+                np.float64
+            ),
+        }
 
     def _load_trailing_sales(self, scope):
         """Each product's quantity sold (in its unit) and order lines in the
