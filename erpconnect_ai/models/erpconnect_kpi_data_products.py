@@ -253,7 +253,8 @@ class ErpconnectKpiDataProducts(models.AbstractModel):
 
     def _load_stockouts(self, scope):
         """``lost_sales`` per bucket: the estimated value of the current STOCKOUT anomalies,
-        spread evenly over their days (``date`` to ``end_date``), summed by the day's bucket;
+        spread evenly over their days (``date`` to ``end_date``), summed by bucket (the daily
+        value times the days in the bucket: one row per stock-out and bucket, not per day);
         ``nan`` (no data) for a bucket whose days the analysis runs did not all scan (a run
         reports only the stock-outs reaching its scanned days: an earlier bucket would hold
         only the stock-outs that lasted into a scanned one, an undercount)."""
@@ -261,13 +262,16 @@ class ErpconnectKpiDataProducts(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT width_bucket(day::date, %(bounds)s::date[]) - 1,
-                       SUM(a.lost_value / (COALESCE(a.end_date, a.date) - a.date + 1))
+                SELECT b - 1,
+                       SUM(a.lost_value / (COALESCE(a.end_date, a.date) - a.date + 1)
+                           * (LEAST(COALESCE(a.end_date, a.date),
+                                    (%(bounds)s::date[])[b + 1] - 1)
+                              - GREATEST(a.date, (%(bounds)s::date[])[b]) + 1))
                   FROM erpconnect_anomaly a
                  CROSS JOIN LATERAL generate_series(
-                           GREATEST(a.date, %(first)s::date),
-                           LEAST(COALESCE(a.end_date, a.date), %(last)s::date),
-                           interval '1 day') AS day
+                           width_bucket(GREATEST(a.date, %(first)s::date), %(bounds)s::date[]),
+                           width_bucket(LEAST(COALESCE(a.end_date, a.date), %(last)s::date),
+                                        %(bounds)s::date[])) AS b
                  WHERE a.company_id = %(company)s
                    AND a.active
                    AND a.kind = 'STOCKOUT'
