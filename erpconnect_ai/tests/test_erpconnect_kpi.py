@@ -515,24 +515,14 @@ class TestErpconnectKpi(TransactionCase):
             "expected": 1.0,
             "lost_units": 4.0,
         }
+        # C 04-14..04-17: 400 over 4 days, 100 a day; A 04-24..04-25: 60 over 2 days, 30 a day
         self.env["erpconnect.anomaly"].sudo().create(
             [
-                # C 04-14..04-17: 400 over 4 days, 100 a day
-                dict(
-                    stockout,
-                    product_id=self.product_c.id,
-                    date=date(2025, 4, 14),
-                    end_date=date(2025, 4, 17),
-                    lost_value=400.0,
-                ),
-                # A 04-24..04-25: 60 over 2 days, 30 a day
-                dict(
-                    stockout,
-                    product_id=self.product_a.id,
-                    date=date(2025, 4, 24),
-                    end_date=date(2025, 4, 25),
-                    lost_value=60.0,
-                ),
+                dict(stockout, product_id=product.id, date=first, end_date=last, lost_value=value)
+                for product, first, last, value in (
+                    (self.product_c, date(2025, 4, 14), date(2025, 4, 17), 400.0),
+                    (self.product_a, date(2025, 4, 24), date(2025, 4, 25), 60.0),
+                )
             ]
         )
         # both weeks scanned by the April run (03-29..04-27; today's week judged up to 04-27):
