@@ -332,8 +332,9 @@ def story_data():
         last_training=[nan, _ordinal("03-20"), _ordinal("04-28")],
         suggestions=[0, 0, 3],
         suggestions_applied=[0, 0, 1],
-        # B's stock-out 03-30..04-03, 500 over 5 days: 03-30, 03-31 | 04-01..04-03
-        lost_sales=[0, 200, 300],
+        # B's stock-out 03-30..04-03, 500 over 5 days: 03-30, 03-31 | 04-01..04-03; the
+        # base and previous buckets were not scanned in full (03-20..03-28 missing) → no data
+        lost_sales=[nan, nan, 300],
         # adjusted days of the scored weeks by their last day: A 03-16 | A 04-20, B 04-27;
         # gain = days × (statistical − adjusted error): 5 × (2 − 3) | 4 × (5 − 2) + 2 × (1 − 4)
         adjusted_days=[0, 5, 6],
@@ -450,6 +451,9 @@ def test_buckets_before_the_data_begins_have_no_data():
         ([90, 91, 130], [92, 95, 102, 131], 7, [True, False, False, True]),
         # short windows inside one scan
         ([90, 91, 130], [110], 7, [True]),
+        # one window per end (buckets of the lost sales: months, weeks): run 99 scans 70..99;
+        # [71, 100) of 29 days yes, [60, 71) of 11 days no (60..69 not scanned)
+        ([99], [100, 71], [29, 11], [True, False]),
     ],
 )
 def test_scan_covered(scans, ends, window, expected):

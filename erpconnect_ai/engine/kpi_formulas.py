@@ -176,7 +176,8 @@ def interval_bounds(today, days, interval):
 
 
 def scan_covered(scan_ends, scan_days, end_days, window):
-    """Whether the window ``[end − window, end)`` of each end was scanned in full.
+    """Whether the window ``[end − window, end)`` of each end was scanned in full (``window``:
+    one length, or one per end).
 
     ``scan_ends`` are the last days of the scans (the analysis runs' "data up to" day), each
     scan covering its ``scan_days`` days up to and including that day; all days are ordinals.
@@ -199,7 +200,7 @@ def scan_covered(scan_ends, scan_days, end_days, window):
             starts.append(first)
             stops.append(last)
     starts, stops = np.array(starts), np.array(stops)
-    window_first = ends - int(window)
+    window_first = ends - np.asarray(window, dtype=np.int64)
     window_last = np.minimum(ends - 1, scans[-1])
     run = np.searchsorted(starts, window_first, "right") - 1
     inside = run >= 0

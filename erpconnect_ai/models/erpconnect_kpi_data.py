@@ -32,6 +32,10 @@ from .erpconnect_anomaly import SCAN_DAYS as ANOMALY_SCAN_DAYS
 #: more (daily histories) nearly every row is its own group, and summing them with numpy instead
 #: is several times faster.
 GROUPED_SEGMENTS_MAX = 16
+#: Buckets up to which the sales and the products sold are read from one pass summing the
+#: ledger per bucket and product (``get_metrics``: base, previous and current periods, ~30,000
+#: groups); histories sum the ledger by day instead.
+FEW_BUCKETS_MAX = 4
 #: Pickings of sale orders done in a period up to which the delivery KPIs look their orders'
 #: pickings up one order at a time (index lookups: a short period of a long history); past it,
 #: one pass over the pickings is faster (a year of 77,000 orders: 0.8 s one at a time against
@@ -78,6 +82,14 @@ class _Scope:
         self.sources = set()  # data groups to load (catalogue sources)
         self.product_ids = np.zeros(0, dtype=np.int64)  # sorted, set by _load_products
         self.catalog = np.zeros(0, dtype=bool)  # active and sellable, per product
+        self.scan_ends = None  # last days of the analysis runs' scans, read by _scanned
+        self.sales_per_product = None  # read by _sales_per_product (several-day buckets)
+
+    @property
+    def few_buckets(self):
+        """Whether the sales are read per bucket and product (``_sales_per_product``): a few
+        buckets of several days (``get_metrics``' periods), not a history."""
+        return self.bucket_count <= FEW_BUCKETS_MAX and not (self.bucket_days == 1).all()
 
     @property
     def bucket_count(self):
@@ -328,7 +340,11 @@ class ErpconnectKpiData(models.AbstractModel):
         """The ledger's sales per bucket: revenue and quantity of the units ordered and, when
         the KPIs need them (source ``sales_costs``), their cost and the ordered and delivered
         quantities of the goods (the fulfilment rate). Revenue and units alone are summed from
-        the ledger's covering index without joining the products."""
+        the ledger's covering index without joining the products. Over buckets of several
+        days, from the sums per bucket and product that the products sold read too
+        (:meth:`_sales_per_product`)."""
+        if scope.few_buckets:
+            return self._sales_from_products(scope)
         if "sales_costs" not in scope.sources:
             names = ("revenue", "units")
             sums, joins = SQL("SUM(d.revenue), SUM(d.qty_ordered)"), None
@@ -361,6 +377,8 @@ class ErpconnectKpiData(models.AbstractModel):
                 )
             )
         ]
+        if scope.few_buckets:
+            return self._sold_products_by_bucket(scope, off_catalog)
         daily = all(bucket_days == 1 for bucket_days in scope.bucket_days)
         rows = self.env.execute_query(
             SQL(
@@ -384,6 +402,75 @@ class ErpconnectKpiData(models.AbstractModel):
             first = scope.bounds[0].toordinal()
             rows = [(day.toordinal() - first, *counts) for day, *counts in rows]
         return self._by_bucket(scope, rows, ("revenue", *formulas.SALES_FIELDS[5:]))
+
+    def _sales_per_product(self, scope):
+        """The ledger's sales over buckets of several days per bucket and product: array (N ×
+        5) of ``bucket, product_id, revenue, qty_ordered, qty_ordered_delivered`` (a hash of
+        ~10,000 groups a bucket from the covering index; read once per scope, for the sales
+        and the products sold)."""
+        if scope.sales_per_product is None:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT %(bucket)s, d.product_id, SUM(d.revenue), SUM(d.qty_ordered),
+                           SUM(d.qty_ordered_delivered)
+                      FROM erpconnect_demand_daily d
+                     WHERE d.company_id = %(company)s AND d.date >= %(start)s
+                       AND d.date < %(end)s AND d.order_line_count > 0
+                     GROUP BY 1, 2
+                    """,
+                    bucket=self._day_bucket_sql(scope),
+                    company=scope.company.id,
+                    start=scope.bounds[0],
+                    end=scope.bounds[-1],
+                )
+            )
+            table = np.nan_to_num(np.array(rows, dtype=np.float64).reshape(len(rows), 5))
+            scope.sales_per_product = table
+        return scope.sales_per_product
+
+    def _sales_from_products(self, scope):
+        """:meth:`_load_sales` over buckets of several days, from :meth:`_sales_per_product`
+        and, for ``sales_costs``, each product's current cost and goods flag."""
+        table = self._sales_per_product(scope)
+        buckets, size = table[:, 0].astype(np.int64), scope.bucket_count
+        arrays = {
+            "revenue": np.bincount(buckets, table[:, 2], size),
+            "units": np.bincount(buckets, table[:, 3], size),
+        }
+        if "sales_costs" in scope.sources:
+            products = self.env.execute_query(
+                SQL("SELECT p.id, p.cost, p.goods FROM %s", self._ledger_products_sql(scope))
+            )
+            products = np.array(products, dtype=np.float64).reshape(len(products), 3)
+            products = products[np.argsort(products[:, 0])]
+            rows = np.searchsorted(products[:, 0], table[:, 1]).clip(0, len(products) - 1)
+            known = products[rows, 0] == table[:, 1]
+            goods = known & (products[rows, 2] > 0)
+            arrays["cost"] = np.bincount(
+                buckets[known], table[known, 3] * products[rows[known], 1], size
+            )
+            arrays["units"] = np.bincount(buckets[known], table[known, 3], size)
+            arrays["revenue"] = np.bincount(buckets[known], table[known, 2], size)
+            arrays["goods_ordered"] = np.bincount(buckets[goods], table[goods, 3], size)
+            arrays["goods_delivered"] = np.bincount(buckets[goods], table[goods, 4], size)
+        return arrays
+
+    def _sold_products_by_bucket(self, scope, off_catalog):
+        """:meth:`_sold_products` over buckets of several days: the products with sales per
+        bucket (:meth:`_sales_per_product`), counted with numpy; twice as fast as
+        ``COUNT(DISTINCT)``, which sorts the buckets' ledger rows."""
+        table = self._sales_per_product(scope)
+        buckets = table[:, 0].astype(np.int64)
+        in_catalog = ~np.isin(table[:, 1].astype(np.int64), off_catalog)
+        size = scope.bucket_count
+        return {
+            "revenue": np.bincount(buckets, table[:, 2], size),
+            formulas.SALES_FIELDS[5]: np.bincount(buckets, minlength=size).astype(np.float64),
+            formulas.SALES_FIELDS[6]: np.bincount(buckets[in_catalog], minlength=size).astype(
+                np.float64
+            ),
+        }
 
     def _load_trailing_sales(self, scope):
         """Each product's quantity sold (in its unit) and order lines in the
@@ -620,23 +707,30 @@ class ErpconnectKpiData(models.AbstractModel):
         index = np.zeros(len(groups), dtype=np.int64)
         days = [day.toordinal() for day, _count in groups]
         counts = [count for _day, count in groups]
-        # Compare only windows scanned the same way: a window some successful run did not scan
-        # (before the first run, a gap between runs) has no data, not 0 anomalies.
-        scans = (
-            self.env["erpconnect.run"]
-            .sudo()
-            ._read_group(
-                [("company_id", "=", scope.company.id), ("status", "=", "done")],
-                ["as_of:day"],
-            )
-        )
-        scan_ends = [as_of.toordinal() for (as_of,) in scans if as_of]
         arrays = {}
         for name, window in (("anomalies_7d", 7), ("anomalies_30d", 30)):
             found = formulas.trailing_window_sums(index, days, counts, ends, window, 1)[0]
-            covered = formulas.scan_covered(scan_ends, ANOMALY_SCAN_DAYS, ends, window)
-            arrays[name] = np.where(covered, found, np.nan)
+            arrays[name] = np.where(self._scanned(scope, ends, window), found, np.nan)
         return arrays
+
+    def _scanned(self, scope, ends, windows):
+        """Whether the days ``[end − window, end)`` before each of ``ends`` (ordinals) were all
+        scanned by the company's successful analysis runs (each scans the ``SCAN_DAYS`` days up
+        to its "data up to" day, ``formulas.scan_covered``); ``windows`` is one length or one per
+        end. Anomaly figures compare only windows scanned the same way: a window no successful
+        run scanned (before the first run, a gap between runs) has no data, not 0 anomalies.
+        The runs are read once per scope."""
+        if scope.scan_ends is None:
+            scans = (
+                self.env["erpconnect.run"]
+                .sudo()
+                ._read_group(
+                    [("company_id", "=", scope.company.id), ("status", "=", "done")],
+                    ["as_of:day"],
+                )
+            )
+            scope.scan_ends = [as_of.toordinal() for (as_of,) in scans if as_of]
+        return formulas.scan_covered(scope.scan_ends, ANOMALY_SCAN_DAYS, ends, windows)
 
     def _load_runs(self, scope):
         """Per bucket end: the last successful analysis run finished before it (its day and
@@ -670,20 +764,7 @@ class ErpconnectKpiData(models.AbstractModel):
 
     def _forecast_30d(self, scope):
         """Current 30-day forecast per product of ``scope`` (``nan`` without one)."""
-        forecast_30d = np.full(scope.product_ids.size, np.nan)
-        groups = (
-            self.env["erpconnect.forecast"]
-            .sudo()
-            ._read_group(
-                [
-                    ("company_id", "=", scope.company.id),
-                    ("product_id", "in", scope.product_ids.tolist()),
-                ],
-                ["product_id"],
-                ["qty_30d:sum"],
-            )
+        (forecast_30d,) = self._sum_per_product(
+            scope, "erpconnect.forecast", ("qty_30d",), scope.product_ids.tolist()
         )
-        if groups:
-            rows, known = scope.positions([product.id for product, _qty in groups])
-            forecast_30d[rows[known]] = np.array([qty for _product, qty in groups])[known]
         return forecast_30d

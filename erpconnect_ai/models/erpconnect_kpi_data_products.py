@@ -144,37 +144,52 @@ class ErpconnectKpiDataProducts(models.AbstractModel):
 
     def _load_rules(self, scope):
         """Sum of the min and max quantities of the company's active reorder rules, per product."""
-        groups = (
-            self.env["stock.warehouse.orderpoint"]
-            .sudo()
-            ._read_group(
-                [("company_id", "=", scope.company.id)],
-                ["product_id"],
-                ["product_min_qty:sum", "product_max_qty:sum"],
-            )
+        rule_min, rule_max = self._sum_per_product(
+            scope, "stock.warehouse.orderpoint", ("product_min_qty", "product_max_qty")
         )
-        rule_min = np.full(scope.product_ids.size, np.nan)
-        rule_max = np.full(scope.product_ids.size, np.nan)
-        if groups:
-            rows, known = scope.positions([product.id for product, _min, _max in groups])
-            rule_min[rows[known]] = np.array([group[1] for group in groups])[known]
-            rule_max[rows[known]] = np.array([group[2] for group in groups])[known]
         return {"rule_min": rule_min, "rule_max": rule_max}
 
     def _load_reorder_points(self, scope):
         """Reorder point of the current replenishment suggestions (all warehouses), per product."""
-        reorder_point = np.full(scope.product_ids.size, np.nan)
-        groups = (
-            self.env["erpconnect.replenishment"]
-            .sudo()
-            ._read_group(
-                [("company_id", "=", scope.company.id)], ["product_id"], ["reorder_point:sum"]
+        (reorder_point,) = self._sum_per_product(
+            scope, "erpconnect.replenishment", ("reorder_point",)
+        )
+        return {"reorder_point": reorder_point}
+
+    def _sum_per_product(self, scope, model, fields, product_ids=None):
+        """Per product of ``scope``, the sums of ``fields`` over the company's active records of
+        ``model`` (restricted to ``product_ids`` when given): one array (P,) per field, ``nan``
+        for a product without records.
+
+        One plain ``GROUP BY product_id`` (a few ms for 10,000 products): ``_read_group`` would
+        also order the groups by the products' ``_order`` (their translated names), ten times
+        the time of the sums. Without record rules, like the other loaders.
+        """
+        records = self.env[model]
+        records.flush_model(["company_id", "product_id", "active", *fields])
+        product_filter = SQL()
+        if product_ids is not None:
+            product_filter = SQL("AND product_id = ANY(%s)", list(product_ids))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT product_id, %(sums)s
+                  FROM %(table)s
+                 WHERE company_id = %(company)s AND active %(product_filter)s
+                 GROUP BY product_id
+                """,
+                sums=SQL(", ").join(SQL("SUM(%s)::float8", SQL.identifier(f)) for f in fields),
+                table=SQL.identifier(records._table),
+                company=scope.company.id,
+                product_filter=product_filter,
             )
         )
-        if groups:
-            rows, known = scope.positions([product.id for product, _rop in groups])
-            reorder_point[rows[known]] = np.array([rop for _product, rop in groups])[known]
-        return {"reorder_point": reorder_point}
+        sums = np.full((len(fields), scope.product_ids.size), np.nan)
+        if rows:
+            table = np.array(rows, dtype=np.float64).reshape(len(rows), len(fields) + 1)
+            positions, known = scope.positions(table[:, 0].astype(np.int64))
+            sums[:, positions[known]] = table[known, 1:].T
+        return list(sums)
 
     def _product_figures(self, scope):
         """Product metrics (``PRODUCT_METRICS``) per product of ``scope`` and bucket: the sales
@@ -238,18 +253,25 @@ class ErpconnectKpiDataProducts(models.AbstractModel):
 
     def _load_stockouts(self, scope):
         """``lost_sales`` per bucket: the estimated value of the current STOCKOUT anomalies,
-        spread evenly over their days (``date`` to ``end_date``), summed by the day's bucket."""
+        spread evenly over their days (``date`` to ``end_date``), summed by bucket (the daily
+        value times the days in the bucket: one row per stock-out and bucket, not per day);
+        ``nan`` (no data) for a bucket whose days the analysis runs did not all scan (a run
+        reports only the stock-outs reaching its scanned days: an earlier bucket would hold
+        only the stock-outs that lasted into a scanned one, an undercount)."""
         last_day = scope.bounds[-1] - datetime.timedelta(days=1)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT width_bucket(day::date, %(bounds)s::date[]) - 1,
-                       SUM(a.lost_value / (COALESCE(a.end_date, a.date) - a.date + 1))
+                SELECT b - 1,
+                       SUM(a.lost_value / (COALESCE(a.end_date, a.date) - a.date + 1)
+                           * (LEAST(COALESCE(a.end_date, a.date),
+                                    (%(bounds)s::date[])[b + 1] - 1)
+                              - GREATEST(a.date, (%(bounds)s::date[])[b]) + 1))
                   FROM erpconnect_anomaly a
                  CROSS JOIN LATERAL generate_series(
-                           GREATEST(a.date, %(first)s::date),
-                           LEAST(COALESCE(a.end_date, a.date), %(last)s::date),
-                           interval '1 day') AS day
+                           width_bucket(GREATEST(a.date, %(first)s::date), %(bounds)s::date[]),
+                           width_bucket(LEAST(COALESCE(a.end_date, a.date), %(last)s::date),
+                                        %(bounds)s::date[])) AS b
                  WHERE a.company_id = %(company)s
                    AND a.active
                    AND a.kind = 'STOCKOUT'
@@ -263,7 +285,10 @@ class ErpconnectKpiDataProducts(models.AbstractModel):
                 company=scope.company.id,
             )
         )
-        return self._by_bucket(scope, rows, ("lost_sales",))
+        lost_sales = self._by_bucket(scope, rows, ("lost_sales",))["lost_sales"]
+        ends = [bound.toordinal() for bound in scope.bounds[1:]]
+        scanned = self._scanned(scope, ends, scope.bucket_days.astype(np.int64))
+        return {"lost_sales": np.where(scanned, lost_sales, np.nan)}
 
     def _load_forecast_scores(self, scope):
         """Per bucket, the forecast weeks scored after the fact (``erpconnect.forecast.accuracy``,

@@ -82,9 +82,11 @@ EXPECTED_30_DAYS = {
     "anomalies_7d": (1, None),
     # 30 days to 04-30: 04-27, 04-20, 04-10 → 3; to 03-31: 03-20..03-28 not scanned → no data
     "anomalies_30d": (3, None),
-    # B's stock-out 03-30..04-03 lost 500 (10 units × 50), 100 a day: 04-01..04-03 → 300;
-    # 03-30, 03-31 → 200 (A's staged stock-out of 04-20 is left out)
-    "lost_sales": (300.0, 200.0),
+    # B's stock-out 03-30..04-03 lost 500 (10 units × 50), 100 a day: 04-01..04-03 → 300
+    # (A's staged stock-out of 04-20 is left out); the previous period 03-02..03-31 was not
+    # scanned on 03-20..03-28 → no data, not the 200 of 03-30, 03-31 (a run reports only the
+    # stock-outs reaching its scanned days)
+    "lost_sales": (300.0, None),
     # scored weeks ending in the period: A (to 04-20) 4 adjusted days, statistical error 5,
     # adjusted 2 → 4 × 3 = 12; B (to 04-27) 2 days, 1 vs 4 → 2 × −3 = −6; C's week has none;
     # → (12 − 6) / (4 + 2) = 1.0 (B's staged week of 04-29 is left out);

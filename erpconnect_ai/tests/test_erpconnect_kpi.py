@@ -507,6 +507,49 @@ class TestErpconnectKpi(TransactionCase):
             (None, None),
         )
 
+    def test_lost_sales_only_over_scanned_days(self):
+        stockout = {
+            "company_id": self.company.id,
+            "kind": "STOCKOUT",
+            "severity": "MEDIUM",
+            "expected": 1.0,
+            "lost_units": 4.0,
+        }
+        # C 04-14..04-17: 400 over 4 days, 100 a day; A 04-24..04-25: 60 over 2 days, 30 a day
+        self.env["erpconnect.anomaly"].sudo().create(
+            [
+                dict(stockout, product_id=product.id, date=first, end_date=last, lost_value=value)
+                for product, first, last, value in (
+                    (self.product_c, date(2025, 4, 14), date(2025, 4, 17), 400.0),
+                    (self.product_a, date(2025, 4, 24), date(2025, 4, 25), 60.0),
+                )
+            ]
+        )
+        # both weeks scanned by the April run (03-29..04-27; today's week judged up to 04-27):
+        # 04-24..04-30 → A's 60; 04-17..04-23 → C's 04-17: 100
+        lost = {entry["code"]: entry for entry in self.kpi(self.viewer).get_metrics(days=7)}[
+            "lost_sales"
+        ]
+        self.assertEqual((lost["value"], lost["previous"]), (60.0, 100.0))
+        self.assertEqual(lost["change"], -40.0)  # 60 − 100
+        weekly = self.kpi(self.viewer).get_metric("lost_sales", days=45, interval="week")
+        # 45 days from Monday 03-17. Runs scanned 02-18..03-19 and 03-29..04-27: W12 (03-17..
+        # 03-23) and W13 (03-24..03-30, B's 03-30: 100 of its 500 over 5 days) were not scanned
+        # in full → no data; W14: B's 03-31..04-03 → 400; W15: 0; W16: C's 400; W17: A's 60;
+        # W18 (04-28..04-30) wholly after the last scanned day → no data
+        self.assertEqual(
+            [(p["label"], p["value"]) for p in weekly["points"]],
+            [
+                ("2025-W12", None),
+                ("2025-W13", None),
+                ("2025-W14", 400.0),
+                ("2025-W15", 0.0),
+                ("2025-W16", 400.0),
+                ("2025-W17", 60.0),
+                ("2025-W18", None),
+            ],
+        )
+
     def test_history(self):
         weekly = self.kpi().get_metric("revenue_total", days=30, interval="week")
         # weeks from Monday 03-31: O1 1080 | O2 1000 | O3 650 (Sunday 04-20) | O5 90 | O6 100
