@@ -278,6 +278,7 @@ class ErpconnectDemandUpkeep(models.AbstractModel):
             )
             rows = self.env.cr.rowcount
         self._ledger().invalidate_model()
+        self.env["erpconnect.delivery.daily"]._rebuild(company, date_from)
         _logger.info(
             "ERPConnect AI: demand ledger of %s rebuilt from %s: %s rows",
             company.name,
@@ -358,6 +359,7 @@ class ErpconnectDemandUpkeep(models.AbstractModel):
         rows = cr.rowcount
         cr.execute(SQL("DROP TABLE erpconnect_demand_reconcile"))
         self._ledger().invalidate_model()
+        self.env["erpconnect.delivery.daily"]._reconcile(company, RECONCILE_DAYS)
         return rows
 
     def _no_jit(self):
