@@ -6,7 +6,8 @@ Runs inside Odoo (no HTTP) on a database filled by ``bench/load_company.py`` and
   flush a commit does (``cr.flush()``: the ORM's writes, then the ledger refresh registered by
   ``_defer``): the wall time with the ledger upkeep, the time of the upkeep inside it (``_defer``,
   the ``_keys_of_*`` queries, ``_refresh_keys`` and the daily deliveries' ``_refresh_orders``,
-  timed as they run), and the wall time with the upkeep switched off, each the median of ``--repeat`` orders (target: the upkeep adds ≤ 20 ms);
+  timed as they run), and the wall time with the upkeep switched off, each the median of
+  ``--repeat`` orders (target: the upkeep adds ≤ 20 ms);
 - validating the delivery of such an order (moves done), the upkeep inside it likewise;
 - the nightly reconcile of the last 7 days (``_reconcile``);
 - with ``--rebuild``, the full rebuild of the company's daily deliveries alone

@@ -60,12 +60,14 @@ class ErpconnectDeliveryDaily(models.Model):
     _log_access = False
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
-    date = fields.Date(required=True, readonly=True, help="Day in the company's time zone.")
+    date = fields.Date(
+        required=True, readonly=True, help="Day of the deliveries, in the company's time zone."
+    )
     pickings_done = fields.Integer(
         "Deliveries", readonly=True, help="Outgoing pickings of confirmed orders done that day."
     )
     pickings_late = fields.Integer(
-        "Late deliveries",
+        "Deliveries late",
         readonly=True,
         help="Of those, the ones done after the day they were due (commitment date, else the "
         "deadline, else the scheduled date).",
@@ -299,16 +301,15 @@ class ErpconnectDeliveryDaily(models.Model):
                 SELECT p.company_id, so.company_id, p.date_done
                   FROM stock_picking p
                   JOIN sale_order so ON so.id = p.sale_id
+                  JOIN stock_picking_type t ON t.id = p.picking_type_id AND t.code = 'outgoing'
                  WHERE p.sale_id IN (
                            SELECT unnest(%(orders)s::int[])
                             UNION
                            SELECT sale_id FROM stock_picking WHERE id = ANY(%(pickings)s::int[]))
                    AND p.state = 'done' AND p.date_done IS NOT NULL
-                   AND p.picking_type_id = ANY(%(outgoing)s::int[])
                 """,
                 orders=sorted(order_ids),
                 pickings=sorted(picking_ids),
-                outgoing=self._outgoing_types(),
             )
         )
         return self._localize(

@@ -10,7 +10,9 @@ demand, deliveries and stock, and the three ways it is written.
   upgrade, the sample history loader).
 
 Bulk SQL only: one statement per step for all keys, never a query per line or product. The day
-rule is the ledger's (``erpconnect.demand.daily._company_tz``).
+rule is the ledger's (``erpconnect.demand.daily._company_tz``). The rebuild and the reconcile
+rebuild the daily deliveries (``erpconnect.delivery.daily``) of the same days too; ``_defer``
+registers their changes as well.
 """
 
 import contextlib

@@ -58,18 +58,19 @@ class StockPicking(models.Model):
         if DELIVERY_FIELDS.isdisjoint(vals):
             return super().write(vals)
         # the days and orders they had: a picking done again, moved or given to another order
-        before = self.filtered("date_done")
+        # (read as superuser: a stock user may not read sale orders)
+        before = self.sudo().filtered("date_done")
         moments = {
             (company_id, picking.date_done)
             for picking in before
             for company_id in (picking.company_id.id, picking.sale_id.company_id.id)
             if company_id
         }
-        orders = self.sale_id.ids
+        orders = self.sudo().sale_id.ids
         result = super().write(vals)
         self._defer_deliveries(moments, orders)
         return result
 
     def unlink(self):
-        self.env["erpconnect.demand.upkeep"].sudo()._defer(delivery_orders=self.sale_id.ids)
+        self.env["erpconnect.demand.upkeep"].sudo()._defer(delivery_orders=self.sudo().sale_id.ids)
         return super().unlink()

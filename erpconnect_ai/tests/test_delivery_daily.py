@@ -21,16 +21,8 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from ..models.erpconnect_delivery_daily import MEASURES as COLUMNS
 from .common import confirmed_receipt
-
-COLUMNS = (
-    "pickings_done",
-    "pickings_late",
-    "first_delivery_orders",
-    "first_delivery_days",
-    "last_delivery_orders",
-    "last_delivery_days",
-)
 
 
 @tagged("post_install", "-at_install")
