@@ -10,7 +10,8 @@ local days in brackets; each order is created and confirmed at the same moment):
 - 01-09 23:00 [01-10]  O1's backorder delivered: O1 complete (the UTC date, 01-09, is after the
                        commitment's, 01-08: late)
 - 01-10 10:00 [01-10]  O2 delivered (01-10 after 01-08: late)
-- 01-11 10:00 [01-11]  O3 delivered (01-11 after its deadline's date, 01-09: late)
+- 01-11 10:00 [01-11]  O3 delivered by a warehouse user (01-11 after its deadline's date, 01-09:
+                       late)
 - 01-12 10:00          O3 cancelled; O2's commitment set to 01-12 10:00 (no longer late)
 """
 
@@ -61,7 +62,15 @@ class TestDeliveryDaily(TransactionCase):
         cls.o3 = cls._sell("2025-01-09 10:00", 3)
         cls._deliver(cls.o1, "2025-01-09 23:00")  # the backorder
         cls._deliver(cls.o2, "2025-01-10 10:00")
-        cls._deliver(cls.o3, "2025-01-11 10:00")
+        # by a warehouse user who cannot read sale orders: the upkeep still sees O3
+        stock_user = new_test_user(
+            cls.env,
+            "delivery_stock_user",
+            groups="stock.group_stock_user",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls._deliver(cls.o3.with_user(stock_user), "2025-01-11 10:00")
         cls.rows_after_deliveries = cls._rows()
         with freeze_time("2025-01-12 10:00"):
             cls.o3._action_cancel()
@@ -112,7 +121,8 @@ class TestDeliveryDaily(TransactionCase):
     def _deliver(cls, order, moment, qty=None):
         """Validate the order's open delivery at ``moment``: ``qty`` (default: all); a partial
         delivery leaves a backorder."""
-        picking = order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        picking = order.sudo().picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        picking = picking.with_env(order.env)
         with freeze_time(moment):
             picking.action_assign()
             for move in picking.move_ids:
