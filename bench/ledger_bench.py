@@ -5,12 +5,14 @@ Runs inside Odoo (no HTTP) on a database filled by ``bench/load_company.py`` and
 - confirming a 20-line sale order (20 products that sell) with ``action_confirm()`` and the
   flush a commit does (``cr.flush()``: the ORM's writes, then the ledger refresh registered by
   ``_defer``): the wall time with the ledger upkeep, the time of the upkeep inside it (``_defer``,
-  the ``_keys_of_*`` queries and ``_refresh_keys``, timed as they run), and the wall time with the
-  upkeep switched off, each the median of ``--repeat`` orders (target: the upkeep adds ≤ 20 ms);
+  the ``_keys_of_*`` queries, ``_refresh_keys`` and the daily deliveries' ``_refresh_orders``,
+  timed as they run), and the wall time with the upkeep switched off, each the median of
+  ``--repeat`` orders (target: the upkeep adds ≤ 20 ms);
 - validating the delivery of such an order (moves done), the upkeep inside it likewise;
 - the nightly reconcile of the last 7 days (``_reconcile``);
-- with ``--rebuild``, the full rebuild of the company (``_rebuild``: what installing or upgrading
-  the addon does) and the rows it writes.
+- with ``--rebuild``, the full rebuild of the company's daily deliveries alone
+  (``erpconnect.delivery.daily._rebuild``), then of the company (``_rebuild``, the daily
+  deliveries included: what installing or upgrading the addon does) and the rows it writes.
 
 Everything runs in one transaction that is rolled back: nothing is written to the database.
 The machine's core count and load average are printed with the figures.
@@ -52,18 +54,24 @@ class UpkeepClock:
     """Patches the upkeep's entry points to time them (or to switch them off)."""
 
     NAMES = ("_defer", "_keys_of_orders", "_keys_of_lines", "_keys_of_moves", "_refresh_keys")
+    #: Entry points of the daily deliveries' upkeep (``erpconnect.delivery.daily``).
+    DELIVERY_NAMES = ("_refresh_orders",)
 
-    def __init__(self, upkeep_class, enabled=True):
+    def __init__(self, upkeep_class, delivery_class, enabled=True):
         self.upkeep_class = upkeep_class
+        self.delivery_class = delivery_class
         self.enabled = enabled
         self.seconds = 0.0
 
     @contextlib.contextmanager
     def active(self):
         patches = []
-        for name in self.NAMES:
-            original = getattr(self.upkeep_class, name)
-            patches.append(patch.object(self.upkeep_class, name, self._wrap(original)))
+        for owner, names in (
+            (self.upkeep_class, self.NAMES),
+            (self.delivery_class, self.DELIVERY_NAMES),
+        ):
+            for name in names:
+                patches.append(patch.object(owner, name, self._wrap(getattr(owner, name))))
         with contextlib.ExitStack() as stack:
             for one in patches:
                 stack.enter_context(one)
@@ -125,12 +133,12 @@ def deliver(order):
     picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
 
 
-def time_event(env, make, event, upkeep_class, enabled):
+def time_event(env, make, event, classes, enabled):
     """Wall ms of ``event(record)`` for a fresh ``make()``, and the upkeep's ms inside it."""
     with env.cr.savepoint() as savepoint:
         record = make()
         env.flush_all()
-        clock = UpkeepClock(upkeep_class, enabled)
+        clock = UpkeepClock(*classes, enabled)
         with clock.active():
             start = time.perf_counter()
             event(record)
@@ -167,7 +175,7 @@ def main(argv):
         env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
         company = pick_company(env, args.company)
         env = env(context=dict(env.context, allowed_company_ids=[company.id]))
-        upkeep_class = type(env["erpconnect.demand.upkeep"])
+        classes = (type(env["erpconnect.demand.upkeep"]), type(env["erpconnect.delivery.daily"]))
         products = top_products(env, company, LINES)
         partner = env["res.partner"].create({"name": "Ledger bench customer"})
         env.cr.execute(
@@ -201,10 +209,10 @@ def main(argv):
         ):
             with_upkeep, inside, without = [], [], []
             for _repeat in range(args.repeat):
-                wall, upkeep_ms = time_event(env, make, event, upkeep_class, True)
+                wall, upkeep_ms = time_event(env, make, event, classes, True)
                 with_upkeep.append(wall)
                 inside.append(upkeep_ms)
-                without.append(time_event(env, make, event, upkeep_class, False)[0])
+                without.append(time_event(env, make, event, classes, False)[0])
             report(label + ", with the ledger upkeep", with_upkeep)
             report(label + ", upkeep switched off", without)
             results[label] = report(label + ": the upkeep inside it", inside, TARGET_MS)
@@ -217,6 +225,13 @@ def main(argv):
             flush=True,
         )
         if args.rebuild:
+            start = time.perf_counter()
+            rows = env["erpconnect.delivery.daily"]._rebuild(company)
+            print(
+                "full rebuild of the daily deliveries alone: %.2f s, %s rows"
+                % (time.perf_counter() - start, f"{rows:,}"),
+                flush=True,
+            )
             start = time.perf_counter()
             rows = upkeep._rebuild(company)
             print(

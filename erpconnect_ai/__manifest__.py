@@ -2,7 +2,7 @@
     "name": "ERPConnect AI",
     "summary": "Demand forecasts, replenishment, ABC/XYZ segments, anomalies and KPIs "
     "computed from your own sales and stock.",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Inventory/Inventory",
     "license": "LGPL-3",
     "author": "ERPConnect AI contributors",

@@ -5,6 +5,7 @@ from . import res_config_settings
 from . import erpconnect_demand_daily
 from . import erpconnect_demand_upkeep
 from . import erpconnect_demand_upkeep_refresh
+from . import erpconnect_delivery_daily
 from . import sale_order
 from . import sale_order_line
 from . import stock_move

@@ -10,7 +10,9 @@ demand, deliveries and stock, and the three ways it is written.
   upgrade, the sample history loader).
 
 Bulk SQL only: one statement per step for all keys, never a query per line or product. The day
-rule is the ledger's (``erpconnect.demand.daily._company_tz``).
+rule is the ledger's (``erpconnect.demand.daily._company_tz``). The rebuild and the reconcile
+rebuild the daily deliveries (``erpconnect.delivery.daily``) of the same days too; ``_defer``
+registers their changes as well.
 """
 
 import contextlib
@@ -278,6 +280,7 @@ class ErpconnectDemandUpkeep(models.AbstractModel):
             )
             rows = self.env.cr.rowcount
         self._ledger().invalidate_model()
+        self.env["erpconnect.delivery.daily"]._rebuild(company, date_from)
         _logger.info(
             "ERPConnect AI: demand ledger of %s rebuilt from %s: %s rows",
             company.name,
@@ -358,6 +361,7 @@ class ErpconnectDemandUpkeep(models.AbstractModel):
         rows = cr.rowcount
         cr.execute(SQL("DROP TABLE erpconnect_demand_reconcile"))
         self._ledger().invalidate_model()
+        self.env["erpconnect.delivery.daily"]._reconcile(company, RECONCILE_DAYS)
         return rows
 
     def _no_jit(self):

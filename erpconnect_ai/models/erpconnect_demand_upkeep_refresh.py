@@ -24,14 +24,32 @@ class ErpconnectDemandUpkeepRefresh(models.AbstractModel):
     _inherit = "erpconnect.demand.upkeep"
 
     @api.model
-    def _defer(self, orders=(), lines=(), moves=(), keys=()):
+    def _defer(
+        self, orders=(), lines=(), moves=(), keys=(), pickings=(), delivery_orders=(), moments=()
+    ):
         """Refresh the keys of ``orders``, ``lines`` and ``moves`` (ids, read as they are at the
         end of the transaction) and the ``keys`` given (the keys some records had before a
         change) once, before the transaction commits (``cr.precommit``): the writes of one
         confirmation or one delivery cost one refresh. Readers of the ledger run it first
-        (``erpconnect.demand.daily._flush_pending``)."""
+        (``erpconnect.demand.daily._flush_pending``).
+
+        Likewise the daily deliveries (``erpconnect.delivery.daily._refresh_orders``) of the
+        orders ``delivery_orders``, of the orders of the pickings ``pickings`` and of the days of
+        ``moments`` (``(company_id, UTC datetime)``: the days pickings had before a change)."""
         pending = self.env.cr.precommit.data.setdefault(
-            PENDING_KEY, {"orders": set(), "lines": set(), "moves": set(), "keys": set()}
+            PENDING_KEY,
+            {
+                name: set()
+                for name in (
+                    "orders",
+                    "lines",
+                    "moves",
+                    "keys",
+                    "pickings",
+                    "delivery_orders",
+                    "moments",
+                )
+            },
         )
         if not any(pending.values()):
             self.env.cr.precommit.add(self.sudo()._refresh_pending)
@@ -39,9 +57,13 @@ class ErpconnectDemandUpkeepRefresh(models.AbstractModel):
         pending["lines"].update(lines)
         pending["moves"].update(moves)
         pending["keys"].update(keys)
+        pending["pickings"].update(pickings)
+        pending["delivery_orders"].update(delivery_orders)
+        pending["moments"].update(moments)
 
     def _refresh_pending(self):
-        """The precommit hook of ``_defer``: one refresh of every pending key."""
+        """The precommit hook of ``_defer``: one refresh of every pending key, then of the
+        pending daily deliveries."""
         pending = self.env.cr.precommit.data.pop(PENDING_KEY, None)
         if not pending:
             return
@@ -53,6 +75,10 @@ class ErpconnectDemandUpkeepRefresh(models.AbstractModel):
         if pending["moves"]:
             keys |= self._keys_of_moves(pending["moves"])
         self._refresh_keys(keys)
+        if pending["delivery_orders"] or pending["pickings"] or pending["moments"]:
+            self.env["erpconnect.delivery.daily"]._refresh_orders(
+                pending["delivery_orders"], pending["pickings"], pending["moments"]
+            )
 
     @api.model
     def _keys_of_orders(self, order_ids):

@@ -4,11 +4,14 @@ from odoo import api, models
 LEDGER_FIELDS = frozenset(
     ("state", "date_order", "warehouse_id", "partner_id", "currency_rate", "company_id")
 )
+#: Fields of an order its deliveries' daily summary depends on (lateness, lead times, company).
+DELIVERY_FIELDS = frozenset(("state", "commitment_date", "date_order", "company_id"))
 
 
 class SaleOrder(models.Model):
     """Keep the demand ledger current when orders are confirmed, cancelled or moved to another
-    day, and drop the cached KPIs when their state changes: the figures move at once."""
+    day, the daily deliveries when their delivered orders change, and drop the cached KPIs when
+    their state changes: the figures move at once."""
 
     _inherit = "sale.order"
 
@@ -30,6 +33,8 @@ class SaleOrder(models.Model):
         result = super().write(vals)
         if tracked and (before or any(order.state == "sale" for order in self)):
             upkeep._defer(orders=self.ids, keys=before)
+        if not DELIVERY_FIELDS.isdisjoint(vals):
+            upkeep._defer(delivery_orders=self.ids)
         if "state" in vals:  # action_confirm and _action_cancel write the state
             self.env["erpconnect.kpi.cache"]._invalidate(self.company_id.ids)
         return result

@@ -25,3 +25,4 @@ from . import test_forecast_accuracy
 from . import test_forecast_adjustment
 from . import test_forecast_holidays
 from . import test_stockout
+from . import test_delivery_daily
