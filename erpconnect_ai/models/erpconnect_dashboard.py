@@ -504,22 +504,22 @@ class ErpconnectDashboard(models.AbstractModel):
                 aggregates=["quantity:sum"],
             )
         )
-        on_hand = dict.fromkeys(products.ids, 0.0)
+        on_hand = dict.fromkeys(sorted(products.ids), 0.0)
         on_hand.update((product.id, qty) for product, qty in quants if product.id in on_hand)
-        rule_min, rule_max, reorder_point = self._stock_levels(company)
+        ids = list(on_hand)
+        levels = self._stock_levels(company, ids)
         trailing = self._period(kpi_formulas.DEAD_STOCK_DAYS)
         sold = self._sales_rows(company, trailing["date_from"], trailing["date_to"], by_day=False)
         sold_qty = {row["product_id"]: row["qty"] for row in sold}
-        ids = list(on_hand)
 
         def column(values, default):
             return np.array([values.get(pid, default) for pid in ids], dtype=np.float64)
 
         out, low, over = kpi_formulas.stock_states(
             column(on_hand, 0.0),
-            column(rule_min, np.nan),
-            column(rule_max, np.nan),
-            column(reorder_point, np.nan),
+            levels["rule_min"],
+            levels["rule_max"],
+            levels["reorder_point"],
             column(sold_qty, 0.0) / kpi_formulas.DEAD_STOCK_DAYS,
         )
         # One group per product: a product both low and overstock is counted low.
@@ -556,27 +556,15 @@ class ErpconnectDashboard(models.AbstractModel):
             ],
         }
 
-    def _stock_levels(self, company):
-        """Per product, summed over the company's warehouses: reorder rules' min and max, and
-        the current analysis' reorder point."""
-        rules = (
-            self.env["stock.warehouse.orderpoint"]
-            .sudo()
-            ._read_group(
-                [("company_id", "=", company.id)],
-                groupby=["product_id"],
-                aggregates=["product_min_qty:sum", "product_max_qty:sum"],
-            )
-        )
-        rule_min = {product.id: min_qty for product, min_qty, _max in rules}
-        rule_max = {product.id: max_qty for product, _min, max_qty in rules}
-        levels = self.env["erpconnect.replenishment"]._read_group(
-            [("company_id", "=", company.id)],
-            groupby=["product_id"],
-            aggregates=["reorder_point:sum"],
-        )
-        reorder_point = {product.id: rop for product, rop in levels}
-        return rule_min, rule_max, reorder_point
+    def _stock_levels(self, company, product_ids):
+        """Per product of ``product_ids`` (sorted), summed over the company's warehouses: the
+        reorder rules' ``rule_min`` and ``rule_max`` and the current analysis' ``reorder_point``
+        (arrays, ``nan`` without any), read by the stock KPIs' own loaders."""
+        data = self.env["erpconnect.kpi.data"]
+        today = self._period(1)["date_to"]
+        scope = data._scope(company, [today, today + timedelta(days=1)])
+        scope.product_ids = np.array(product_ids, dtype=np.int64)
+        return {**data._load_rules(scope), **data._load_reorder_points(scope)}
 
     # ------------------------------------------------------------------ analysis results
 

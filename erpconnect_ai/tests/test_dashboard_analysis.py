@@ -265,6 +265,31 @@ class TestDashboardAfterAnalysis(ErpconnectCase):
         )
         self.assertEqual(panel["total"], 4)
 
+    def test_stock_panel_reads_the_reorder_points(self):
+        """A product in stock below the analysis' reorder point is low: steady has 40 on hand
+        and a reorder point of 32 (adequate, ``test_every_panel``); with a reorder point of
+        41 (40 < 41) it is low, and the KPI card of low stock counts it the same."""
+        suggestion = self.env["erpconnect.replenishment"].search(
+            [("company_id", "=", self.company.id), ("product_id", "=", self.steady.id)]
+        )
+        self.assertEqual(suggestion.reorder_point, 32.0)
+        suggestion.sudo().write({"reorder_point": 41.0})
+        erpconnect_kpi_cache.clear_cache(self.env.cr.dbname)  # written by hand, not by a run
+        data = self._dashboard(self.user_viewer)
+        rows = {row["key"]: row for row in data["stock_status"]["rows"]}
+        low = self.env["product.product"].search(rows["low"]["link"]["domain"])
+        self.assertEqual(low, self.steady)
+        self.assertEqual(rows["adequate"]["count"], 0)
+        with freeze_time(NOW):
+            metrics = (
+                self.env["erpconnect.kpi"]
+                .with_user(self.user_viewer)
+                .with_context(allowed_company_ids=[self.company.id])
+                .get_metrics(30)
+            )
+        low_card = next(m for m in metrics if m["code"] == "low_stock_count")
+        self.assertEqual(low_card["value"], 1)
+
     def test_a_decision_drops_the_cached_result_panels(self):
         """The result panels are cached with the KPIs (company-level, per language and day): a
         second call computes none of them; a manager's decision on a suggestion or an anomaly
