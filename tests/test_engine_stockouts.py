@@ -139,7 +139,7 @@ def test_a_stock_out_that_lost_nothing_is_not_reported():
     # Product 2 (6 a day) out of stock on the same days lost 3 x 6 = 18 units: reported.
     dates = pd.date_range(end=END, periods=90, freq="D")
     assert dates[-1].weekday() == 6  # END is a Sunday
-    mondays = np.where(dates.weekday == 0, 14.0, 0.0)
+    mondays = np.where(dates.day_of_week == 0, 14.0, 0.0)
     steady = np.r_[np.full(87, 6.0), np.zeros(3)]
     history = pd.concat([daily(mondays, product_id=1), daily(steady, product_id=2)])
     unavailable = pd.concat([out_of_stock(1, range(3)), out_of_stock(2, range(3))])
